@@ -1,0 +1,5 @@
+"""``python -m citykg`` runs the command line."""
+
+from citykg.cli import main
+
+main()

@@ -1,0 +1,205 @@
+"""The ``citykg`` command line: a thin layer over the Python API.
+
+Errors are printed as one line (``citykg: error: ...``) with exit status 1; progress goes to stderr
+so that stdout stays clean for query results.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from citykg.errors import CitykgError
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=str),
+    default=None,
+    envvar="CITYKG_STORE",
+    show_envvar=True,
+    help="Store folder (default ~/.local/share/citykg/store); ':memory:' for a throw-away store.",
+)
+
+
+def progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class CitykgGroup(click.Group):
+    """Turns citykg's own errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CitykgError as exc:
+            click.echo(f"citykg: error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=CitykgGroup)
+@click.version_option(package_name="citykg")
+def main():
+    """citykg: a knowledge graph of city partnerships.
+
+    Build the graph from tables, query it with SPARQL, validate it.
+    """
+
+
+def _report_load(loaded) -> None:
+    rdf = loaded.rdf
+    resolved = [p for p in rdf.places if p.resolution is None or p.resolution.resolved]
+    progress(
+        f"  {loaded.source}: {loaded.quad_count} quads; places resolved {len(resolved)}/{len(rdf.places)}"
+    )
+    for place in rdf.unresolved:
+        candidates = ", ".join(f"{c.name} ({c.country})" for c in place.resolution.candidates[:5])
+        hint = f"; candidates: {candidates}" if candidates else ""
+        progress(f"  unresolved: {place.name} ({place.country or '?'}) {place.file} row {place.row}{hint}")
+    for warning in loaded.warnings:
+        progress(f"  warning: {warning}")
+
+
+def _load(tables, strict, source, encoding):
+    from citykg.loaders import bundled_dataset, load_table_set
+
+    path = Path(tables) if tables else bundled_dataset()
+    progress(f"reading tables from {path}")
+    loaded = load_table_set(path, source, strict=strict, encoding=encoding)
+    _report_load(loaded)
+    return loaded
+
+
+def _print_stats(store) -> None:
+    import citykg
+
+    counts = citykg.stats(store)
+    width = max(len(k) for k in counts)
+    for key, value in counts.items():
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+@main.command()
+@click.option("--tables", type=click.Path(exists=True, path_type=Path), help="Table set (default: the bundled Omsk 2016 tables).")
+@click.option("--source-name", help="Name of the source (its named graph); default: the folder name.")
+@click.option("--strict", is_flag=True, help="Fail if a place cannot be matched to the gazetteer.")
+@click.option("--encoding", help="Encoding of the table files (default: UTF-8, else Windows-1251).")
+@click.option("--quiet", "-q", is_flag=True, help="Print no summary.")
+@store_option
+def build(tables, source_name, strict, encoding, quiet, store_path):
+    """Rebuild the store from a table set, then print a summary and the city's partners."""
+    from citykg.graph import open_store
+    from citykg.graph.load import rebuild_store
+
+    started = time.perf_counter()
+    loaded = _load(tables, strict, source_name, encoding)
+    store = open_store(store_path)
+    rebuild_store(store, [loaded])
+    progress(f"built {store.path or 'in-memory store'} in {time.perf_counter() - started:.2f} s")
+    if quiet:
+        return
+    _print_stats(store)
+    if tables is None:
+        from citykg.queries.format import serialise
+        from citykg.queries.run import run_query
+
+        click.echo("\npartners of Omsk (citykg query partners --param city=Omsk):")
+        click.echo(serialise(run_query(store, "partners", {"city": "Omsk"})))
+
+
+@main.command()
+@click.argument("tables", type=click.Path(exists=True, path_type=Path))
+@click.option("--source-name", help="Name of the source (its named graph); default: the folder name.")
+@click.option("--strict", is_flag=True, help="Fail if a place cannot be matched to the gazetteer.")
+@click.option("--encoding", help="Encoding of the table files (default: UTF-8, else Windows-1251).")
+@store_option
+def load(tables, source_name, strict, encoding, store_path):
+    """Add a table set to the store (replacing an earlier load of the same source)."""
+    from citykg.graph import open_store
+    from citykg.graph.load import add_table_set
+
+    loaded = _load(tables, strict, source_name, encoding)
+    store = open_store(store_path)
+    add_table_set(store, loaded)
+    progress(f"loaded {loaded.source} into {store.path or 'in-memory store'}")
+
+
+@main.command()
+@store_option
+def validate(store_path):
+    """Check the store against the SHACL shapes and the check queries."""
+    from citykg.graph import open_store
+    from citykg.graph.validate import validate_store
+
+    store = open_store(store_path, read_only=store_path != ":memory:")
+    report = validate_store(store)
+    for v in report.violations:
+        click.echo(f"{v.severity}: {_short(v.focus)} {_short(v.path)}: {v.message}" + (f" (value: {v.value})" if v.value else ""))
+    for name, rows in report.failed_checks.items():
+        click.echo(f"check {name}: {len(rows)} problem(s)")
+        for row in rows[:10]:
+            click.echo("  " + ", ".join(f"{k}={_short(str(v))}" for k, v in row.items()))
+    if report.ok:
+        click.echo("valid: the graph conforms to the shapes and passes every check")
+    else:
+        click.echo(f"invalid: {len(report.violations)} shape violation(s), {len(report.failed_checks)} failed check(s)")
+        sys.exit(1)
+
+
+def _short(value: str) -> str:
+    from citykg.queries.format import short
+
+    return short(value)
+
+
+def _parse_params(pairs) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CitykgError(f"--param '{pair}': expected key=value")
+        params[key.strip()] = value
+    return params
+
+
+@main.command()
+@click.argument("query")
+@click.option("--param", "-p", "params", multiple=True, help="A parameter, key=value (repeatable).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]), default="table", show_default=True)
+@store_option
+def query(query, params, fmt, store_path):
+    """Run a catalogue query by NAME, a FILE.rq, or SPARQL text (SELECT, ASK, CONSTRUCT)."""
+    from citykg.graph import open_store
+    from citykg.queries.format import serialise
+    from citykg.queries.run import run_query
+
+    store = open_store(store_path, read_only=store_path != ":memory:")
+    answer = run_query(store, query, _parse_params(params))
+    text = serialise(answer, fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command(name="queries")
+def list_catalogue():
+    """List the query catalogue with summaries and parameters."""
+    from citykg.queries import list_queries
+
+    for q in list_queries():
+        click.echo(click.style(q.name, bold=True) + f"  {q.summary}")
+        for p in q.params:
+            need = "required" if p.required else f"optional{', default ' + p.default if p.default else ''}"
+            click.echo(f"    --param {p.name}=...  ({p.type}, {need}) {p.doc}")
+        if q.returns:
+            click.echo(f"    returns: {', '.join(q.returns)}")
+
+
+@main.command()
+@store_option
+def stats(store_path):
+    """Counts of triples, cities, agreements, events and sources in the store."""
+    from citykg.graph import open_store
+
+    _print_stats(open_store(store_path, read_only=store_path != ":memory:"))

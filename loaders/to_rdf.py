@@ -1,0 +1,385 @@
+"""Turn a checked table set into RDF quads: the source's own graph and the gazetteer's facts.
+
+What the source says goes into the source's named graph, each fact linked to its passage with
+``prov:wasDerivedFrom``. What the gazetteer says about a place (GeoNames identity, coordinates,
+population, its country) goes into the shared gazetteer graph. When the two disagree about a
+city's country, both statements stay, each in its own graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from citykg.ontology import namespace as ns
+
+from .check import parse_date, split_list
+from .gazetteer import Resolution, country_by_code, resolve_city, resolve_country
+from .tables import RawTable
+
+A = NamedNode(ns.RDF + "type")
+LABEL = NamedNode(ns.RDFS + "label")
+NOTE = NamedNode(ns.SKOS + "note")
+DERIVED = NamedNode(ns.PROV + "wasDerivedFrom")
+SAME_AS = NamedNode(ns.OWL + "sameAs")
+XSD_INTEGER = NamedNode(ns.XSD + "integer")
+XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
+
+
+def ckg(local: str) -> NamedNode:
+    return NamedNode(ns.CKG + local)
+
+
+def integer(value: int | str) -> Literal:
+    # Always xsd:integer: Oxigraph stores xsd:positiveInteger and its kin as xsd:integer anyway.
+    return Literal(str(int(value)), datatype=XSD_INTEGER)
+
+
+@dataclass
+class PlaceResolution:
+    """How one row of the places table was matched to the gazetteer."""
+
+    file: str
+    row: int
+    place_id: str
+    name: str
+    country: str | None
+    iri: str
+    resolution: Resolution | None  # None for countries
+
+    @property
+    def method(self) -> str:
+        return self.resolution.method if self.resolution else "iso-3166"
+
+
+@dataclass
+class RdfOutput:
+    """The quads of one table set, by named graph, and what happened on the way."""
+
+    graphs: dict[str, list[Quad]] = field(default_factory=dict)
+    places: list[PlaceResolution] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, graph: str, s, p, o) -> None:
+        self.graphs.setdefault(graph, []).append(Quad(s, p, o, NamedNode(graph)))
+
+    @property
+    def unresolved(self) -> list[PlaceResolution]:
+        return [p for p in self.places if p.resolution and not p.resolution.resolved]
+
+
+class _Writer:
+    """Writes one table set; holds what the tables define so rows can refer to each other."""
+
+    def __init__(self, tables: dict[str, RawTable], source: str):
+        self.tables = tables
+        self.source = source
+        self.graph = ns.source_graph(source)
+        self.out = RdfOutput()
+        self.iri: dict[str, NamedNode] = {}  # table id -> IRI
+        self.place_of: dict[str, str] = {}  # organisation or place id -> place id it is in
+        self.kind_of: dict[str, str] = {}  # place id -> kind
+        self.label_en: dict[str, str] = {}
+        self.concept_scheme: dict[str, str] = {}
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def say(self, s, p, o):
+        self.out.add(self.graph, s, p, o)
+
+    def gazetteer(self, s, p, o):
+        self.out.add(ns.GAZETTEER_GRAPH, s, p, o)
+
+    def rows(self, table: str):
+        raw = self.tables.get(table)
+        return raw.rows if raw else []
+
+    def entity(self, local_id: str) -> NamedNode:
+        node = NamedNode(ns.entity(self.source, local_id))
+        self.iri[local_id] = node
+        return node
+
+    def labels(self, node, cells, en="name_en", ru="name_ru"):
+        if cells.get(en):
+            self.say(node, LABEL, Literal(cells[en], language="en"))
+        if cells.get(ru):
+            self.say(node, LABEL, Literal(cells[ru], language="ru"))
+
+    def common(self, node, cells):
+        if cells.get("passage"):
+            self.say(node, DERIVED, self.iri[cells["passage"]])
+        if cells.get("note"):
+            self.say(node, NOTE, Literal(cells["note"], language="en"))
+
+    def concept(self, scheme: str, value: str) -> NamedNode:
+        if value.startswith(("http://", "https://")):
+            return NamedNode(value)
+        return NamedNode(ns.concept(scheme, value))
+
+    def dated(self, node, cells, prop: str):
+        if cells.get("date"):
+            lexical, datatype, year = parse_date(cells["date"])
+            self.say(node, ckg(prop), Literal(lexical, datatype=NamedNode(ns.XSD + datatype)))
+            self.say(node, ckg("year"), integer(year))
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def write(self) -> RdfOutput:
+        dataset = NamedNode(ns.dataset(self.source))
+        self.say(dataset, A, ckg("SourceDataset"))
+        self.say(dataset, LABEL, Literal(self.source))
+        self.write_concepts()
+        self.write_documents(dataset)
+        self.write_places()
+        self.write_organisations()
+        self.write_events()
+        self.write_agreements()
+        self.write_participations()
+        return self.out
+
+    def write_concepts(self):
+        for _, cells in self.rows("concepts"):
+            scheme = cells["scheme"]
+            node = self.concept(scheme, cells["id"])
+            self.say(node, A, NamedNode(ns.SKOS + "Concept"))
+            self.say(node, NamedNode(ns.SKOS + "inScheme"), NamedNode(ns.CONCEPT + scheme))
+            self.say(node, NamedNode(ns.SKOS + "notation"), Literal(cells["id"]))
+            for lang in ("en", "ru"):
+                label = Literal(cells[f"label_{lang}"], language=lang)
+                self.say(node, NamedNode(ns.SKOS + "prefLabel"), label)
+                self.say(node, LABEL, label)
+                if cells.get(f"definition_{lang}"):
+                    self.say(
+                        node,
+                        NamedNode(ns.SKOS + "definition"),
+                        Literal(cells[f"definition_{lang}"], language=lang),
+                    )
+            if cells.get("broader"):
+                self.say(node, NamedNode(ns.SKOS + "broader"), self.concept(scheme, cells["broader"]))
+
+    def write_documents(self, dataset):
+        languages = {}
+        for _, cells in self.rows("documents"):
+            node = self.entity(cells["id"])
+            languages[cells["id"]] = cells.get("language") or None
+            self.say(node, A, ckg("SourceDocument"))
+            self.say(dataset, NamedNode(ns.DCTERMS + "source"), node)
+            for lang in ("en", "ru"):
+                if cells.get(f"title_{lang}"):
+                    title = Literal(cells[f"title_{lang}"], language=lang)
+                    self.say(node, NamedNode(ns.DCTERMS + "title"), title)
+                    self.say(node, LABEL, title)
+            for column, prop in (("publisher", "publisher"), ("language", "language")):
+                if cells.get(column):
+                    self.say(node, NamedNode(ns.DCTERMS + prop), Literal(cells[column]))
+            if cells.get("year"):
+                self.say(
+                    node,
+                    NamedNode(ns.DCTERMS + "issued"),
+                    Literal(cells["year"], datatype=NamedNode(ns.XSD + "gYear")),
+                )
+            if cells.get("file"):
+                self.say(node, NamedNode(ns.DCTERMS + "identifier"), Literal(cells["file"]))
+        for _, cells in self.rows("passages"):
+            node = self.entity(cells["id"])
+            document = self.iri[cells["document"]]
+            self.say(node, A, ckg("Passage"))
+            self.say(node, ckg("inDocument"), document)
+            self.say(node, ckg("paragraph"), integer(cells["paragraph"]))
+            language = languages.get(cells["document"])
+            quote = Literal(cells["text"], language=language) if language else Literal(cells["text"])
+            self.say(node, ckg("quote"), quote)
+            self.say(node, LABEL, Literal(f"{cells['document']} ¶{int(cells['paragraph'])}"))
+
+    def write_country(self, code: str) -> NamedNode:
+        """A country node; the gazetteer graph gets its ISO names and GeoNames identity."""
+        country = country_by_code(code)
+        node = NamedNode(ns.country(code))
+        self.gazetteer(node, A, ckg("Country"))
+        self.gazetteer(node, A, ckg("Place"))
+        self.gazetteer(node, LABEL, Literal(country.name_en, language="en"))
+        self.gazetteer(node, LABEL, Literal(country.name_ru, language="ru"))
+        self.gazetteer(node, NamedNode(ns.SKOS + "notation"), Literal(code))
+        if country.iri:
+            self.gazetteer(node, SAME_AS, NamedNode(country.iri))
+        return node
+
+    def write_places(self):
+        raw = self.tables["places"]
+        for row, cells in raw.rows:
+            kind = cells["kind"]
+            stated = resolve_country(cells["country"]).code if cells.get("country") else None
+            names = [cells.get("name_ru", ""), cells.get("name_en", "")]
+            display = cells.get("name_en") or cells.get("name_ru")
+            resolution = None
+            if kind == "country":
+                code = stated or resolve_country(cells.get("name_en") or cells.get("name_ru"))
+                code = code if isinstance(code, str) else (code.code if code else None)
+                if code is None:
+                    raise ValueError(f"{raw.file}, row {row}: country without a code")  # checked
+                node = self.write_country(code)
+                self.say(node, A, ckg("Country"))
+            else:
+                geonames_id = int(cells["geonames_id"]) if cells.get("geonames_id") else None
+                if kind == "city" or geonames_id is not None:
+                    resolution = resolve_city(names, stated, geonames_id)
+                else:
+                    resolution = Resolution(None, "unresolved")
+                if geonames_id is not None:
+                    iri = ns.geonames_place(geonames_id)
+                elif resolution.city:
+                    iri = ns.geonames_place(resolution.city.geonames_id)
+                else:
+                    iri = ns.unresolved_place(stated, display)
+                node = NamedNode(iri)
+                self.say(node, A, ckg({"city": "City", "region": "Region"}.get(kind, "Place")))
+                if stated:
+                    self.say(node, ckg("country"), NamedNode(ns.country(stated)))
+                    self.write_country(stated)
+                self.say(node, ckg("resolutionMethod"), Literal(resolution.method))
+                if resolution.city:
+                    self.write_gazetteer_city(node, resolution)
+                if resolution.country_conflict:
+                    self.out.warnings.append(
+                        f"{raw.file}, row {row}: the source places {display} in {stated}, "
+                        f"GeoNames in {resolution.country_conflict}; both claims are kept"
+                    )
+                elif geonames_id is not None and resolution.city is None:
+                    self.out.warnings.append(
+                        f"{raw.file}, row {row}: GeoNames id {geonames_id} is not in the offline "
+                        "gazetteer; kept without coordinates"
+                    )
+            self.say(node, A, ckg("Place"))
+            self.labels(node, cells)
+            self.common(node, cells)
+            self.iri[cells["id"]] = node
+            self.kind_of[cells["id"]] = kind
+            self.label_en[cells["id"]] = display
+            if kind != "country":
+                self.place_of[cells["id"]] = cells["id"]
+            self.out.places.append(
+                PlaceResolution(raw.file, row, cells["id"], display, stated, node.value, resolution)
+            )
+
+    def write_gazetteer_city(self, node, resolution: Resolution):
+        city = resolution.city
+        self.gazetteer(node, A, ckg("City"))
+        self.gazetteer(node, A, ckg("Place"))
+        self.gazetteer(node, SAME_AS, NamedNode(city.iri))
+        self.gazetteer(node, NamedNode(ns.SKOS + "altLabel"), Literal(city.name))
+        self.gazetteer(node, NamedNode(ns.GEO + "lat"), Literal(repr(city.latitude), datatype=XSD_DECIMAL))
+        self.gazetteer(node, NamedNode(ns.GEO + "long"), Literal(repr(city.longitude), datatype=XSD_DECIMAL))
+        if city.population:
+            self.gazetteer(node, ckg("population"), integer(city.population))
+        self.gazetteer(node, ckg("gazetteerCountry"), self.write_country(city.country))
+
+    def write_organisations(self):
+        for _, cells in self.rows("organisations"):
+            node = self.entity(cells["id"])
+            self.say(node, A, ckg("Organisation"))
+            for kind in split_list(cells["kind"]):
+                self.say(node, ckg("organisationKind"), self.concept("organisation-kind", kind))
+            if cells.get("place"):
+                self.say(node, ckg("locatedIn"), self.iri[cells["place"]])
+                self.place_of[cells["id"]] = cells["place"]
+            self.labels(node, cells)
+            self.common(node, cells)
+            self.label_en[cells["id"]] = cells.get("name_en") or cells.get("name_ru")
+
+    def write_events(self):
+        self.host_of: dict[str, str] = {}
+        self.held: set[str] = set()
+        for _, cells in self.rows("events"):
+            node = self.entity(cells["id"])
+            held = cells["status"] == "held"
+            self.say(node, A, ckg("Event" if held else "PlannedEvent"))
+            if held:
+                self.held.add(cells["id"])
+            for kind in split_list(cells["kind"]):
+                self.say(node, ckg("eventKind"), self.concept("event-kind", kind))
+            self.dated(node, cells, "startDate")
+            if cells.get("place"):
+                self.say(node, ckg("hostCity"), self.iri[cells["place"]])
+                self.host_of[cells["id"]] = cells["place"]
+            self.labels(node, cells)
+            self.common(node, cells)
+            self.label_en[cells["id"]] = cells.get("name_en") or cells.get("name_ru")
+        for _, cells in self.rows("events"):
+            if cells.get("part_of"):
+                self.say(self.iri[cells["id"]], ckg("partOfEvent"), self.iri[cells["part_of"]])
+
+    def write_agreements(self):
+        rows = self.rows("agreements")
+        for _, cells in rows:
+            self.entity(cells["id"])
+        for _, cells in rows:
+            node = self.iri[cells["id"]]
+            kinds = split_list(cells["kind"])
+            parties = split_list(cells.get("parties", ""))
+            self.say(node, A, ckg("Agreement"))
+            for kind in kinds:
+                self.say(node, ckg("agreementKind"), self.concept("agreement-kind", kind))
+            for party in parties:
+                self.say(node, ckg("party"), self.iri[party])
+            self.dated(node, cells, "dateSigned")
+            if cells.get("documents"):
+                self.say(node, ckg("documentCount"), integer(cells["documents"]))
+            for column, prop in (("event", "signedDuring"), ("place", "signedAt"), ("framework", "framework")):
+                if cells.get(column):
+                    self.say(node, ckg(prop), self.iri[cells[column]])
+            for sector in split_list(cells.get("sectors", "")):
+                self.say(node, ckg("sector"), self.concept("sector", sector))
+            if cells.get("title_en") or cells.get("title_ru"):
+                self.labels(node, cells, "title_en", "title_ru")
+            else:
+                names = " – ".join(self.label_en[p] for p in parties) or "unnamed parties"
+                self.say(node, LABEL, Literal(f"{' / '.join(kinds)} agreement: {names}", language="en"))
+            self.common(node, cells)
+            self.write_partnership(parties, "twinning" in kinds)
+
+    def write_partnership(self, parties: list[str], twinning: bool):
+        """The ckg:partnerOf (and ckg:twinnedWith) shortcut between the places the parties are in."""
+        places = []
+        for party in parties:
+            place = self.place_of.get(party)
+            if place and self.kind_of.get(place) != "country" and place not in places:
+                places.append(place)
+        for a in places:
+            for b in places:
+                if a != b:
+                    self.say(self.iri[a], ckg("partnerOf"), self.iri[b])
+                    if twinning:
+                        self.say(self.iri[a], ckg("twinnedWith"), self.iri[b])
+
+    def write_participations(self):
+        for _, cells in self.rows("participations"):
+            node = self.entity(cells["id"])
+            event = cells["event"]
+            self.say(node, A, ckg("Participation"))
+            self.say(node, ckg("inEvent"), self.iri[event])
+            who = cells.get("participant")
+            if who:
+                self.say(node, ckg("participant"), self.iri[who])
+            origin = cells.get("from_place") or (self.place_of.get(who) if who else None)
+            if cells.get("from_place"):
+                self.say(node, ckg("fromPlace"), self.iri[cells["from_place"]])
+            if cells.get("role"):
+                self.say(node, ckg("role"), Literal(cells["role"]))
+            for column, prop in (("participants", "participantCount"), ("delegations", "delegationCount")):
+                if cells.get(column):
+                    self.say(node, ckg(prop), integer(cells[column]))
+            if cells.get("participants") or cells.get("delegations"):
+                self.say(node, ckg("countQualifier"), Literal(cells.get("count_qualifier") or "exact"))
+            host = self.host_of.get(event)
+            if event in self.held and origin and host and origin != host:
+                if self.kind_of.get(origin) != "country":
+                    self.say(self.iri[event], ckg("visitingCity"), self.iri[origin])
+            subject = self.label_en.get(who, "participants") if who else "participants"
+            self.say(node, LABEL, Literal(f"{subject} at {self.label_en[event]}", language="en"))
+            self.common(node, cells)
+
+
+def table_set_to_rdf(tables: dict[str, RawTable], source: str) -> RdfOutput:
+    """Quads for a checked table set, by named graph, with the place resolutions made."""
+    return _Writer(tables, source).write()

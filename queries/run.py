@@ -1,0 +1,228 @@
+"""Run a query against a store: bind its parameters safely, then serialise or tabulate the answer."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode
+
+from citykg.errors import CitykgError
+from citykg.ontology import namespace as ns
+
+from . import Param, Query, load_query, parse_query
+
+XSD_INTEGER = NamedNode(ns.XSD + "integer")
+KIND_SCHEMES = ("agreement-kind", "event-kind", "organisation-kind", "sector")
+
+
+def resolve_query(spec: str) -> Query:
+    """A catalogue name, a path to an ``.rq`` file, or SPARQL text."""
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", spec):
+        return load_query(spec)
+    if spec.endswith(".rq") and "\n" not in spec:
+        path = Path(spec)
+        if not path.is_file():
+            raise CitykgError(f"no query file {spec}")
+        return parse_query(path.read_text(encoding="utf-8"), path.stem)
+    return parse_query(spec)
+
+
+# -- finding the place to bind ------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r'(?P<comment>#[^\n]*)|(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
+    r"|(?P<iri><[^<>\"{}|^`\\\s]*>)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])|(?P<other>[\s\S])"
+)
+
+
+def where_group_start(text: str) -> int:
+    """Offset just after the ``{`` that opens the query's outermost WHERE group."""
+    depth = 0
+    seen_where = False
+    first_open = None
+    for match in _TOKEN.finditer(text):
+        if match["word"] and depth == 0 and match["word"].upper() == "WHERE":
+            seen_where = True
+        elif match["brace"] == "{":
+            if depth == 0:
+                if seen_where:
+                    return match.end()
+                if first_open is None:
+                    first_open = match.end()
+            depth += 1
+        elif match["brace"] == "}":
+            depth -= 1
+    if first_open is None:
+        raise CitykgError("cannot bind parameters: the query has no WHERE group")
+    return first_open
+
+
+def with_values(text: str, values: dict[str, list]) -> str:
+    """The query with ``VALUES ?var { term ... }`` blocks at the start of its WHERE group.
+
+    Terms are written in N-Triples syntax by pyoxigraph, which escapes quotes and backslashes.
+
+    >>> with_values('SELECT * WHERE { ?s ?p ?_o }', {"_o": [Literal('x" } DROP ALL #')]})
+    'SELECT * WHERE {\\n  VALUES ?_o { "x\\\\" } DROP ALL #" }\\n ?s ?p ?_o }'
+    """
+    if not values:
+        return text
+    at = where_group_start(text)
+    blocks = "".join(
+        f"\n  VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}" for var, terms in values.items()
+    )
+    return text[:at] + blocks + "\n" + text[at:]
+
+
+# -- parameter values to RDF terms ---------------------------------------------------------
+
+
+def _is_iri(value: str) -> bool:
+    return value.startswith(("http://", "https://", "urn:")) or (
+        value.startswith("<") and value.endswith(">")
+    )
+
+
+def _iri(value: str) -> NamedNode:
+    try:
+        return NamedNode(value.strip("<>"))
+    except ValueError as exc:
+        raise CitykgError(f"'{value}' is not a valid IRI: {exc}") from None
+
+
+def _integer(param: Param, value: str) -> Literal:
+    if not re.fullmatch(r"-?\d+", value.strip()):
+        raise CitykgError(f"parameter {param.name}: '{value}' is not a whole number")
+    return Literal(str(int(value)), datatype=XSD_INTEGER)
+
+
+def _lookup(store, system_query: str, **values) -> list[NamedNode]:
+    query = load_query(system_query, "system")
+    text = with_values(query.text, {f"_{k}": [v] for k, v in values.items()})
+    return [solution[0] for solution in store.query(text)]
+
+
+def param_terms(store, param: Param, value: str) -> list:
+    """The RDF terms a parameter value stands for (several when a name matches several places)."""
+    if param.type in ("integer", "year"):
+        return [_integer(param, value)]
+    if param.type == "string":
+        return [Literal(value)]
+    if param.type == "iri" or _is_iri(value):
+        return [_iri(value)]
+    if param.type in ("city", "place", "subject"):
+        system = "place-by-name" if param.type in ("city", "place") else "resource-by-name"
+        found = _lookup(store, system, name=Literal(value))
+        if not found:
+            what = "place" if param.type != "subject" else "resource"
+            raise CitykgError(f"parameter {param.name}: no {what} named '{value}' in the store")
+        return found
+    if param.type in KIND_SCHEMES:
+        found = _lookup(store, "concept-by-name", name=Literal(value), scheme=NamedNode(ns.CONCEPT + param.type))
+        if not found:
+            known = _lookup(store, "concepts-in-scheme", scheme=NamedNode(ns.CONCEPT + param.type))
+            ids = ", ".join(sorted(k.value.rsplit("/", 1)[-1] for k in known))
+            raise CitykgError(f"parameter {param.name}: '{value}' is not a {param.type}: expected one of {ids}")
+        return found
+    raise CitykgError(f"parameter {param.name}: unsupported type {param.type}")
+
+
+def bind(store, query: Query, params: dict[str, str]) -> str:
+    """The query text with its parameters bound; checks names, required values and types."""
+    unknown = [k for k in params if query.params and not query.param(k)]
+    if unknown:
+        known = ", ".join(p.name for p in query.params) or "none"
+        raise CitykgError(f"query {query.name}: unknown parameter {', '.join(unknown)} (parameters: {known})")
+    text = query.text
+    values: dict[str, list] = {}
+    declared = query.params or [Param(k, "string", False, None, "") for k in params]
+    for param in declared:
+        value = params.get(param.name, param.default)
+        if value is None or value == "":
+            if param.required:
+                raise CitykgError(f"query {query.name}: parameter '{param.name}' is required ({param.doc})")
+            continue
+        if param.type == "limit":
+            limit = int(_integer(param, value).value)
+            text, count = re.subn(r"(?i)\bLIMIT\s+\d+\s*$", f"LIMIT {limit}", text.rstrip())
+            if not count:
+                raise CitykgError(f"query {query.name}: parameter {param.name} needs a final LIMIT clause")
+            continue
+        if not query.params and _is_iri(value):
+            values[f"_{param.name}"] = [_iri(value)]
+        else:
+            values[f"_{param.name}"] = param_terms(store, param, value)
+    return with_values(text, values)
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+def plain(term):
+    """An RDF term as a plain Python value: IRIs and strings as str, numbers as int or float."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger", "#positiveInteger")):
+            return int(term.value)
+        if datatype.endswith(("#decimal", "#double", "#float")):
+            return float(term.value)
+        return term.value
+    return term.value
+
+
+@dataclass
+class Answer:
+    """The answer of a query: rows of RDF terms (SELECT), a boolean (ASK) or triples (CONSTRUCT)."""
+
+    kind: str  # select | ask | graph
+    columns: list[str]
+    rows: list[tuple]
+    boolean: bool | None = None
+    triples: list | None = None
+
+    def records(self) -> list[dict]:
+        """Rows as dicts of plain Python values."""
+        return [dict(zip(self.columns, (plain(t) for t in row))) for row in self.rows]
+
+    def column(self, name: str) -> list:
+        index = self.columns.index(name)
+        return [plain(row[index]) for row in self.rows]
+
+    def to_dataframe(self):
+        """The rows as a pandas DataFrame (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=self.columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def run_query(store, spec: str | Query, params: dict[str, str] | None = None) -> Answer:
+    """Run a catalogue query (by name), a query file or SPARQL text with parameters.
+
+    >>> from citykg import build
+    >>> store = build(store=":memory:")
+    >>> answer = run_query(store, "partners", {"city": "Омск"})
+    >>> sorted(answer.column("partner"))[:3]
+    ['Jinju', 'Kaifeng', 'Manzhouli']
+    """
+    query = spec if isinstance(spec, Query) else resolve_query(spec)
+    text = bind(store, query, params or {})
+    try:
+        result = store.query(text)
+    except SyntaxError as exc:
+        raise CitykgError(f"query {query.name or ''} is not valid SPARQL: {exc}") from None
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return Answer("ask", ["answer"], [(Literal(str(bool(result)).lower()),)], boolean=bool(result))
+    if isinstance(result, pyoxigraph.QueryTriples):
+        return Answer("graph", ["subject", "predicate", "object"], [], triples=list(result))
+    columns = [v.value for v in result.variables]
+    rows = [tuple(solution[c] for c in columns) for solution in result]
+    return Answer("select", columns, rows)
