@@ -29,6 +29,15 @@ def progress(message: str) -> None:
     click.echo(message, err=True)
 
 
+def open_cli_store(store_path: str | None, *, read_only: bool = False):
+    """The store a command works on: the embedded store at ``--store`` (or its default)."""
+    from citykg.graph import open_store
+
+    if store_path == ":memory:":
+        read_only = False
+    return open_store(store_path, read_only=read_only)
+
+
 class CitykgGroup(click.Group):
     """Turns citykg's own errors into one clear line instead of a traceback."""
 
@@ -91,12 +100,11 @@ def _print_stats(store) -> None:
 @store_option
 def build(tables, source_name, strict, encoding, quiet, store_path):
     """Rebuild the store from a table set, then print a summary and the city's partners."""
-    from citykg.graph import open_store
     from citykg.graph.load import rebuild_store
 
     started = time.perf_counter()
     loaded = _load(tables, strict, source_name, encoding)
-    store = open_store(store_path)
+    store = open_cli_store(store_path)
     rebuild_store(store, [loaded])
     progress(f"built {store.path or 'in-memory store'} in {time.perf_counter() - started:.2f} s")
     if quiet:
@@ -118,11 +126,10 @@ def build(tables, source_name, strict, encoding, quiet, store_path):
 @store_option
 def load(tables, source_name, strict, encoding, store_path):
     """Add a table set to the store (replacing an earlier load of the same source)."""
-    from citykg.graph import open_store
     from citykg.graph.load import add_table_set
 
     loaded = _load(tables, strict, source_name, encoding)
-    store = open_store(store_path)
+    store = open_cli_store(store_path)
     add_table_set(store, loaded)
     progress(f"loaded {loaded.source} into {store.path or 'in-memory store'}")
 
@@ -131,10 +138,9 @@ def load(tables, source_name, strict, encoding, store_path):
 @store_option
 def validate(store_path):
     """Check the store against the SHACL shapes and the check queries."""
-    from citykg.graph import open_store
     from citykg.graph.validate import validate_store
 
-    store = open_store(store_path, read_only=store_path != ":memory:")
+    store = open_cli_store(store_path, read_only=True)
     report = validate_store(store)
     for v in report.violations:
         click.echo(f"{v.severity}: {_short(v.focus)} {_short(v.path)}: {v.message}" + (f" (value: {v.value})" if v.value else ""))
@@ -172,11 +178,10 @@ def _parse_params(pairs) -> dict[str, str]:
 @store_option
 def query(query, params, fmt, store_path):
     """Run a catalogue query by NAME, a FILE.rq, or SPARQL text (SELECT, ASK, CONSTRUCT)."""
-    from citykg.graph import open_store
     from citykg.queries.format import serialise
     from citykg.queries.run import run_query
 
-    store = open_store(store_path, read_only=store_path != ":memory:")
+    store = open_cli_store(store_path, read_only=True)
     answer = run_query(store, query, _parse_params(params))
     text = serialise(answer, fmt)
     click.echo(text, nl=not text.endswith("\n"))
@@ -200,6 +205,20 @@ def list_catalogue():
 @store_option
 def stats(store_path):
     """Counts of triples, cities, agreements, events and sources in the store."""
-    from citykg.graph import open_store
+    _print_stats(open_cli_store(store_path, read_only=True))
 
-    _print_stats(open_store(store_path, read_only=store_path != ":memory:"))
+
+def register_commands() -> None:
+    """Add the commands defined in ``citykg/commands/*.py`` (each module's ``COMMANDS`` list)."""
+    import importlib
+    import pkgutil
+
+    import citykg.commands as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for command in getattr(module, "COMMANDS", []):
+            main.add_command(command)
+
+
+register_commands()
