@@ -61,6 +61,9 @@ def check_table_set(
             if cells.get("scheme") in concepts and cells.get("id"):
                 concepts[cells["scheme"]].add(cells["id"])
 
+    # Walk the tables in the model's order (documents, passages, places, ...), so that a duplicate
+    # is reported on the later, dependent table.
+    tables = {name: tables[name] for name in TABLES if name in tables}
     ids: dict[str, tuple[str, str, int]] = {}  # id -> (table, file, row)
     for name, raw in tables.items():
         errors.extend(_check_header(raw))

@@ -166,6 +166,8 @@ def _pick(candidates: list[City], country: str | None) -> tuple[City | None, str
     """Prefer candidates in the stated country, then the most populous."""
     if not candidates:
         return None, None
+    if country is None:
+        return max(candidates, key=lambda c: c.population), None
     in_country = [c for c in candidates if c.country == country]
     if in_country:
         return max(in_country, key=lambda c: c.population), None
