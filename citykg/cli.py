@@ -6,6 +6,7 @@ so that stdout stays clean for query results.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,17 @@ class CitykgGroup(click.Group):
         except CitykgError as exc:
             click.echo(f"citykg: error: {exc}", err=True)
             sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug, not bad input: say so in one line unless asked for more
+            if os.environ.get("CITYKG_DEBUG"):
+                raise
+            click.echo(
+                f"citykg: internal error: {type(exc).__name__}: {exc} "
+                "(set CITYKG_DEBUG=1 to see the traceback)",
+                err=True,
+            )
+            sys.exit(2)
 
 
 @click.group(cls=CitykgGroup)

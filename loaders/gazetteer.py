@@ -35,6 +35,19 @@ SPELLING_VARIANTS = [("чж", "дж"), ("цз", "дз"), ("ьи", "ьы"), ("к�
 FUZZY_CUTOFF = 0.88
 
 
+@lru_cache(maxsize=1)
+def _folding_table() -> dict[int, str | None]:
+    """Drop combining marks, turn everything that is not a letter or digit into a space."""
+    table: dict[int, str | None] = {}
+    for code in range(0x10000):
+        char = chr(code)
+        if unicodedata.combining(char):
+            table[code] = None
+        elif not char.isalnum():
+            table[code] = " "
+    return table
+
+
 def normalise_name(name: str) -> str:
     """Fold a place name for matching: case, diacritics, ё/е, й/и, punctuation and spacing.
 
@@ -45,11 +58,9 @@ def normalise_name(name: str) -> str:
     >>> normalise_name("Ulan-Ude")
     'ulan ude'
     """
-    text = name.casefold()
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+    # str.translate runs in C: this is the inner loop of indexing 360,000 names
+    text = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join(text.translate(_folding_table()).split())
 
 
 @dataclass(frozen=True)

@@ -80,5 +80,11 @@ def serialise(answer: Answer, fmt: str = "table") -> str:
     if fmt not in FORMATS:
         raise CitykgError(f"unknown format '{fmt}': expected one of {', '.join(FORMATS)}")
     buffer = io.BytesIO()
-    _rdflib_result(answer).serialize(buffer, format=fmt, encoding="utf-8")
+    _rdflib_result(answer).serialize(buffer, format="json" if fmt == "tsv" else fmt, encoding="utf-8")
+    if fmt == "tsv":
+        # rdflib writes no TSV results; pyoxigraph does, from the JSON results
+        import pyoxigraph
+
+        results = pyoxigraph.parse_query_results(buffer.getvalue(), format=pyoxigraph.QueryResultsFormat.JSON)
+        return results.serialize(format=pyoxigraph.QueryResultsFormat.TSV).decode("utf-8")
     return buffer.getvalue().decode("utf-8")
