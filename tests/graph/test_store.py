@@ -89,3 +89,23 @@ def test_a_store_in_use_is_a_clear_error(tmp_path):
     with pytest.raises(CitykgError, match="cannot open the store"):
         open_store(tmp_path / "store")
     del first
+
+
+def test_a_process_that_died_between_the_two_renames_loses_nothing(tmp_path, tiny_tables):
+    path = tmp_path / "store"
+    count = len(citykg.build(tiny_tables, store=path))
+    # what a process killed mid-swap leaves: the old store renamed away, a half-built new one
+    path.rename(tmp_path / "store.previous-4242")
+    (tmp_path / "store.building-4242").mkdir()
+    reopened = open_store(path)
+    assert len(reopened) == count
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store", "tiny"]
+
+
+def test_load_into_a_store_on_disk_keeps_the_other_sources(tmp_path, tiny_tables):
+    store = citykg.build(store=tmp_path / "store")
+    omsk = {q for q in store.store if q.graph_name.value == ns.source_graph("omsk-2016")}
+    citykg.load(tiny_tables, store=store)
+    citykg.load(tiny_tables, store=store)
+    assert {q for q in store.store if q.graph_name.value == ns.source_graph("omsk-2016")} == omsk
+    assert store.source_graphs() == [ns.source_graph("omsk-2016"), ns.source_graph("tiny")]
