@@ -211,7 +211,7 @@ def run_query(store, spec: str | Query, params: dict[str, str] | None = None) ->
     >>> store = build(store=":memory:")
     >>> answer = run_query(store, "partners", {"city": "Омск"})
     >>> sorted(answer.column("partner"))[:3]
-    ['Jinju', 'Kaifeng', 'Manzhouli']
+    ['Kaifeng', 'Manzhouli', 'Mogilev']
     """
     query = spec if isinstance(spec, Query) else resolve_query(spec)
     text = bind(store, query, params or {})
