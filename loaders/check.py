@@ -138,6 +138,9 @@ def _check_row(raw: RawTable, row: int, cells: dict[str, str], concepts) -> list
         error(table.one_of[0], f"is empty: one of {' or '.join(table.one_of)} is required")
     if raw.name == "places" and cells.get("kind") in ("city", "region") and not cells.get("country"):
         error("country", f"is empty: a {cells['kind']} needs its country (ISO code or name)")
+    if raw.name == "places" and cells.get("kind") == "country" and not cells.get("country"):
+        if not any(resolve_country(cells.get(c, "")) for c in ("name_en", "name_ru")):
+            error("country", "is empty and the names are not known countries: give the ISO 3166 code")
     return errors
 
 

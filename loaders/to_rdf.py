@@ -214,10 +214,12 @@ class _Writer:
             display = cells.get("name_en") or cells.get("name_ru")
             resolution = None
             if kind == "country":
-                code = stated or resolve_country(cells.get("name_en") or cells.get("name_ru"))
-                code = code if isinstance(code, str) else (code.code if code else None)
-                if code is None:
-                    raise ValueError(f"{raw.file}, row {row}: country without a code")  # checked
+                # checked: a country row has a known code or a known name
+                code = stated or next(
+                    resolve_country(cells[c]).code
+                    for c in ("name_en", "name_ru")
+                    if cells.get(c) and resolve_country(cells[c])
+                )
                 node = self.write_country(code)
                 self.say(node, A, ckg("Country"))
             else:

@@ -226,3 +226,11 @@ def test_strict_fails_on_a_place_the_gazetteer_lacks(tiny_tables):
     assert errors_of(tiny_tables, strict=True) == [
         "places.csv, row 4, column 'name_en': place 'Xyzzyville' (KR) is not in the gazetteer"
     ]
+
+
+def test_country_row_needs_a_code_or_a_known_name(tiny_tables):
+    places = tiny_tables / "places.csv"
+    places.write_text(places.read_text(encoding="utf-8") + "kz,country,Kazakhstan,Казахстан,,,p1,\nzz,country,Zembla,,,,p1,\n", encoding="utf-8")
+    assert errors_of(tiny_tables) == [
+        "places.csv, row 6, column 'country': is empty and the names are not known countries: give the ISO 3166 code"
+    ]
