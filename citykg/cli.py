@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from citykg.errors import CitykgError
 
-store_option = click.option(
+PROGRESS_BAR_ROWS = 100_000  # table sets with more rows than this show a progress bar while loading
+
+_store_path_option = click.option(
     "--store",
     "store_path",
     type=click.Path(path_type=str),
@@ -26,14 +29,62 @@ store_option = click.option(
 )
 
 
+def _remember_server_option(ctx, param, value):
+    # kept in the context, not passed to the command: open_cli_store reads them, so every command
+    # that takes --store works against a server without a parameter of its own
+    if value:
+        ctx.meta[f"citykg.{param.name}"] = value
+    return value
+
+
+_server_options = [
+    click.option("--endpoint", envvar="CITYKG_ENDPOINT", show_envvar=True, expose_value=False,
+                 callback=_remember_server_option, metavar="QUERY_URL",
+                 help="Work on a SPARQL 1.1 server (its query endpoint) instead of the embedded store."),
+    click.option("--update-endpoint", envvar="CITYKG_UPDATE_ENDPOINT", show_envvar=True, expose_value=False,
+                 callback=_remember_server_option, metavar="URL",
+                 help="The server's SPARQL Update endpoint (default: the query endpoint)."),
+    click.option("--graph-store", envvar="CITYKG_GRAPH_STORE", show_envvar=True, expose_value=False,
+                 callback=_remember_server_option, metavar="URL",
+                 help="The server's Graph Store Protocol endpoint: loads go there, several times faster "
+                      "than as SPARQL Update (Virtuoso: .../sparql-graph-crud-auth)."),
+    click.option("--user", envvar="CITYKG_USER", show_envvar=True, expose_value=False,
+                 callback=_remember_server_option, help="User name on the server."),
+    click.option("--password", envvar="CITYKG_PASSWORD", show_envvar=True, expose_value=False,
+                 callback=_remember_server_option,
+                 help="Password on the server (better in the environment; a bearer token goes in CITYKG_TOKEN)."),
+]
+
+
+def store_option(function):
+    """``--store``, and ``--endpoint``, ``--update-endpoint``, ``--graph-store``, ``--user`` and
+    ``--password`` for a server."""
+    for option in reversed(_server_options):
+        function = option(function)
+    return _store_path_option(function)
+
+
 def progress(message: str) -> None:
     click.echo(message, err=True)
 
 
 def open_cli_store(store_path: str | None, *, read_only: bool = False):
-    """The store a command works on: the embedded store at ``--store`` (or its default)."""
+    """The store a command works on: the server at ``--endpoint`` if one is given, else the
+    embedded store at ``--store`` (or its default)."""
     from citykg.graph import open_store
 
+    ctx = click.get_current_context(silent=True)
+    server = {k.removeprefix("citykg."): v for k, v in (ctx.meta if ctx else {}).items() if k.startswith("citykg.")}
+    if server.get("endpoint"):
+        from click.core import ParameterSource
+
+        from citykg.graph.remote import open_remote
+
+        if store_path and ctx.get_parameter_source("store_path") == ParameterSource.COMMANDLINE:
+            raise CitykgError("--store and --endpoint both given: pass one of them")
+        return open_remote(server["endpoint"], server.get("update_endpoint"), user=server.get("user"),
+                           password=server.get("password"), token=os.environ.get("CITYKG_TOKEN"),
+                           graph_store=server.get("graph_store"))
     if store_path == ":memory:":
         read_only = False
     return open_store(store_path, read_only=read_only)
@@ -73,9 +124,7 @@ def main():
 def _report_load(loaded) -> None:
     rdf = loaded.rdf
     resolved = [p for p in rdf.places if p.resolution is None or p.resolution.resolved]
-    progress(
-        f"  {loaded.source}: {loaded.quad_count} quads; places resolved {len(resolved)}/{len(rdf.places)}"
-    )
+    progress(f"  {loaded.source}: {loaded.rows} rows; places resolved {len(resolved)}/{len(rdf.places)}")
     for place in rdf.unresolved:
         candidates = ", ".join(f"{c.name} ({c.country})" for c in place.resolution.candidates[:5])
         hint = f"; candidates: {candidates}" if candidates else ""
@@ -89,9 +138,23 @@ def _load(tables, strict, source, encoding):
 
     path = Path(tables) if tables else bundled_dataset()
     progress(f"reading tables from {path}")
-    loaded = load_table_set(path, source, strict=strict, encoding=encoding)
+    # streamed: the rows become quads while the store takes them, so memory stays flat
+    loaded = load_table_set(path, source, strict=strict, encoding=encoding, stream=True)
     _report_load(loaded)
     return loaded
+
+
+@contextmanager
+def _progress_bar(loaded):
+    """A progress bar on stderr while a large table set is converted and loaded."""
+    if loaded.rows < PROGRESS_BAR_ROWS:
+        yield
+        return
+    with click.progressbar(length=loaded.rows, label="  converting and loading", file=sys.stderr,
+                           show_pos=True) as bar:
+        bar.update(loaded.head_rows)
+        loaded.on_rows = bar.update
+        yield
 
 
 def _print_stats(store) -> None:
@@ -117,8 +180,10 @@ def build(tables, source_name, strict, encoding, quiet, store_path):
     started = time.perf_counter()
     loaded = _load(tables, strict, source_name, encoding)
     store = open_cli_store(store_path)
-    rebuild_store(store, [loaded])
-    progress(f"built {store.path or 'in-memory store'} in {time.perf_counter() - started:.2f} s")
+    with _progress_bar(loaded):
+        rebuild_store(store, [loaded])
+    progress(f"built {store.path or 'in-memory store'} in {time.perf_counter() - started:.2f} s: "
+             f"{loaded.quad_count} quads from {loaded.source}")
     if quiet:
         return
     _print_stats(store)
@@ -135,15 +200,23 @@ def build(tables, source_name, strict, encoding, quiet, store_path):
 @click.option("--source-name", help="Name of the source (its named graph); default: the folder name.")
 @click.option("--strict", is_flag=True, help="Fail if a place cannot be matched to the gazetteer.")
 @click.option("--encoding", help="Encoding of the table files (default: UTF-8, else Windows-1251).")
+@click.option("--mapping", help="Read TABLES as one foreign table through this mapping (a YAML/TOML or RML file, or a shipped mapping's name); see docs/mappings.md.")
 @store_option
-def load(tables, source_name, strict, encoding, store_path):
-    """Add a table set to the store (replacing an earlier load of the same source)."""
+def load(tables, source_name, strict, encoding, mapping, store_path):
+    """Add a table set, or a foreign table with --mapping, to the store (replacing an earlier load
+    of the same source)."""
     from citykg.graph.load import add_table_set
 
+    if mapping:
+        from citykg.commands.resolve import load_foreign_table
+
+        load_foreign_table(tables, mapping, source_name, lambda: open_cli_store(store_path), strict=strict, encoding=encoding)
+        return
     loaded = _load(tables, strict, source_name, encoding)
     store = open_cli_store(store_path)
-    add_table_set(store, loaded)
-    progress(f"loaded {loaded.source} into {store.path or 'in-memory store'}")
+    with _progress_bar(loaded):
+        add_table_set(store, loaded)
+    progress(f"loaded {loaded.source} into {store.path or 'in-memory store'}: {loaded.quad_count} quads")
 
 
 @main.command()
