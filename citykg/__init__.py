@@ -51,11 +51,22 @@ def build(tables: str | Path | None = None, store=None, *, strict: bool = False,
     return target
 
 
-def load(tables: str | Path, store=None, *, strict: bool = False, source: str | None = None):
-    """Add (or replace) one table set in a store, in its own named graph; return the store."""
+def load(tables: str | Path, store=None, *, strict: bool = False, source: str | None = None, mapping=None):
+    """Add (or replace) one table set in a store, in its own named graph; return the store.
+
+    With ``mapping`` (a mapping file or a shipped mapping's name, see docs/mappings.md),
+    ``tables`` is one foreign table read through it.
+    """
     from citykg.graph.load import add_table_set
     from citykg.loaders import load_table_set
 
+    if mapping is not None:
+        from citykg.loaders.mapping import read_foreign_table
+
+        loaded = read_foreign_table(tables, mapping, source, strict=strict)
+        target = store if hasattr(store, "replace_graphs") else open_store(store)
+        add_table_set(target, loaded)
+        return target
     loaded = load_table_set(tables, source, strict=strict)
     target = store if hasattr(store, "replace_graphs") else open_store(store)
     add_table_set(target, loaded)

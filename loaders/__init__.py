@@ -1,21 +1,25 @@
 """Loaders: read a table set, check it, resolve its places offline and turn it into RDF quads.
 
-``load_table_set(path)`` is the one entry point; it writes nothing anywhere. The graph layer puts the
-quads it returns into a store, all at once or not at all.
+``load_table_set(path)`` is the one entry point for citykg's own table sets, and
+``mapping.read_foreign_table(table, mapping)`` for a foreign table read through a mapping
+(``docs/mappings.md``); neither writes anything anywhere. The graph layer puts the quads they return
+into a store, all at once or not at all.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from citykg.errors import CitykgError, TableError, TableSetError
 from citykg.ontology import known_concepts
+from citykg.ontology import namespace as ns
 
 from .check import check_table_set
 from .tables import read_table_set
-from .to_rdf import PlaceResolution, RdfOutput, table_set_to_rdf
+from .to_rdf import PlaceResolution, RdfOutput, stream_table_set_rdf, table_set_to_rdf
 
 __all__ = ["LoadedTables", "load_table_set", "bundled_dataset", "PlaceResolution"]
 
@@ -28,14 +32,48 @@ class LoadedTables:
     path: Path
     rdf: RdfOutput
     warnings: list[str] = field(default_factory=list)
+    rows: int = 0  # rows in the table set
+    head_rows: int = 0  # when streamed: rows converted before the store starts (places and passages)
+    # streamed (load_table_set(..., stream=True)): the conversion steps still to run, and a
+    # callback told how many rows each step converted (a progress bar)
+    steps: Iterator[int] | None = field(default=None, repr=False)
+    on_rows: Callable[[int], None] | None = field(default=None, repr=False)
+    _streamed: int = field(default=0, repr=False)
 
     @property
     def graphs(self):
-        return self.rdf.graphs
+        """Quads by named graph: lists, or when streamed, generators the store consumes once."""
+        if self.steps is None:
+            return self.rdf.graphs
+        return {ns.source_graph(self.source): self._source_quads(), ns.GAZETTEER_GRAPH: self._gazetteer_quads()}
 
     @property
     def quad_count(self) -> int:
-        return sum(len(q) for q in self.rdf.graphs.values())
+        """How many quads the table set made (when streamed: known once the store took them)."""
+        if self.steps is None:
+            return sum(len(q) for q in self.rdf.graphs.values())
+        return self._streamed
+
+    def _take(self, graph: str) -> Iterator:
+        quads = self.rdf.graphs.get(graph, [])
+        self._streamed += len(quads)
+        yield from quads
+        quads.clear()
+
+    def _source_quads(self) -> Iterator:
+        graph = ns.source_graph(self.source)
+        if self.steps is None:
+            raise CitykgError(f"the quads of {self.source} were already loaded: load the tables again")
+        steps, self.steps = self.steps, iter(())
+        yield from self._take(graph)
+        for rows in steps:
+            if self.on_rows:
+                self.on_rows(rows)
+            yield from self._take(graph)
+
+    def _gazetteer_quads(self) -> Iterator:
+        # only places write to the gazetteer graph, and they are all written before streaming starts
+        yield from self._take(ns.GAZETTEER_GRAPH)
 
 
 def bundled_dataset(name: str = "omsk-2016") -> Path:
@@ -54,10 +92,13 @@ def load_table_set(
     *,
     strict: bool = False,
     encoding: str | None = None,
+    stream: bool = False,
 ) -> LoadedTables:
     """Read, check and convert a table set; raise :class:`TableSetError` listing every problem.
 
-    With ``strict``, a place that cannot be matched to the gazetteer is an error too.
+    With ``strict``, a place that cannot be matched to the gazetteer is an error too. With
+    ``stream``, places are resolved now and the rest is converted while the store loads it
+    (``graphs`` are generators), so a world-sized table set never sits in memory as quads.
 
     >>> loaded = load_table_set(bundled_dataset())
     >>> loaded.source, loaded.rdf.unresolved
@@ -74,7 +115,10 @@ def load_table_set(
         errors = check_table_set(tables, known_concepts())
         if errors:
             raise TableSetError(errors)
-        rdf = table_set_to_rdf(tables, source)
+        if stream:
+            rdf, done, steps = stream_table_set_rdf(tables, source)
+        else:
+            rdf, done, steps = table_set_to_rdf(tables, source), 0, None
     notes = [str(w.message) for w in caught] + rdf.warnings
     if strict and rdf.unresolved:
         raise TableSetError(
@@ -83,4 +127,5 @@ def load_table_set(
                 for p in rdf.unresolved
             ]
         )
-    return LoadedTables(source, path, rdf, notes)
+    rows = sum(len(t.rows) for t in tables.values())
+    return LoadedTables(source, path, rdf, notes, rows=rows, head_rows=done, steps=steps)

@@ -283,9 +283,14 @@ def _country_lookup() -> dict[str, str]:
         "Чехия": "CZ", "Молдавия": "MD", "Киргизия": "KG", "Белоруссия": "BY",
         "Iran": "IR", "Syria": "SY", "Vietnam": "VN", "Вьетнам": "VN", "Taiwan": "TW",
         "Laos": "LA", "Bolivia": "BO", "Venezuela": "VE", "Tanzania": "TZ", "Moldova": "MD",
-        "Palestine": "PS", "Kosovo": "XK", "Macedonia": "MK", "Czech Republic": "CZ",
+        "Palestine": "PS", "Kosovo": "XK", "XK": "XK", "Macedonia": "MK", "Czech Republic": "CZ",
         "Turkey": "TR", "Brunei": "BN", "Cape Verde": "CV", "Ivory Coast": "CI",
         "Micronesia": "FM", "Vatican City": "VA", "East Timor": "TL", "КНР": "CN",
+        # as the Wikipedia twin-town lists and the German register write them
+        "England": "GB", "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
+        "Republic of Ireland": "IE", "Democratic Republic of the Congo": "CD", "Moldavia": "MD",
+        "Falkland Islands": "FK", "Northern Cyprus": "CY", "West Bank": "PS", "Surinam": "SR",
+        "Bosnia and Hercegovina": "BA", "USA": "US",
     }.items():
         lookup.setdefault(normalise_name(label), code)
     return lookup

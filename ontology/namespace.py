@@ -9,7 +9,9 @@ source table set defines (events, agreements, ...) is named inside that source
 
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
@@ -74,7 +76,19 @@ def source_graph(source: str) -> str:
 
 
 def entity(source: str, local_id: str) -> str:
-    return ID + quote(source, safe="-_.") + "/" + quote(local_id, safe="-_.")
+    # ids of the table model are letters, digits, "-" and "_": nothing to quote (a world-sized
+    # table set has hundreds of thousands of them)
+    if not _SAFE_ID.fullmatch(local_id):
+        local_id = quote(local_id, safe="-_.")
+    return _entity_prefix(source) + local_id
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@lru_cache(maxsize=64)
+def _entity_prefix(source: str) -> str:
+    return ID + quote(source, safe="-_.") + "/"
 
 
 def dataset(source: str) -> str:
@@ -88,6 +102,14 @@ def geonames_place(geonames_id: int) -> str:
 def unresolved_place(country_code: str | None, name: str) -> str:
     """A place the gazetteer lacks, named by country and name so that sources merge on them."""
     return f"{ID}place/{(country_code or 'xx').lower()}-{slug(name)}"
+
+
+def partnership(place_a: str, place_b: str) -> str:
+    """The partnership of two places, whichever source asserts it: named after the sorted pair of
+    place IRIs, so that every source's claims about the pair land on one node."""
+    first, second = sorted(p.removeprefix(f"{ID}place/") for p in (place_a, place_b))
+    digest = hashlib.sha1(f"{first}|{second}".encode("utf-8")).hexdigest()[:16]
+    return f"{ID}partnership/{digest}"
 
 
 def country(code: str) -> str:
