@@ -52,11 +52,22 @@ class Query:
 def parse_query(text: str, name: str | None = None) -> Query:
     """Read the ``#+`` header of a query."""
     query = Query(text=text, name=name)
+    last = None  # the field an indented continuation line extends
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             continue
-        key, _, value = line[2:].strip().partition(":")
+        content = line[2:]
+        if content.startswith("  ") and content.strip() and last in ("summary", "param"):
+            if last == "summary":
+                query.summary += " " + content.strip()
+            else:
+                previous = query.params[-1]
+                query.params[-1] = Param(previous.name, previous.type, previous.required,
+                                         previous.default, f"{previous.doc} {content.strip()}")
+            continue
+        key, _, value = content.strip().partition(":")
         value = value.strip()
+        last = key
         if key == "summary":
             query.summary = (query.summary + " " + value).strip()
         elif key == "param":
@@ -69,8 +80,6 @@ def parse_query(text: str, name: str | None = None) -> Query:
             )
         elif key == "returns":
             query.returns = [c.strip() for c in value.split(",") if c.strip()]
-        elif key == "" and query.summary and value:
-            query.summary += " " + value
     return query
 
 

@@ -196,3 +196,11 @@ def test_ad_hoc_select_ask_and_construct(omsk_store):
     assert ask.boolean is True
     graph = citykg.query(omsk_store, "CONSTRUCT { ?a ckg:twinnedWith ?b } WHERE { ?a ckg:twinnedWith ?b }")
     assert len(graph.triples) == 4  # two twinnings, both directions
+
+
+def test_header_continuation_lines_extend_the_summary():
+    from citykg.queries import load_query
+
+    summary = load_query("partners").summary
+    assert "since is empty when no agreement with the partner is dated." in summary
+    assert "organisation based in it, signed" in summary
