@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 from pyoxigraph import NamedNode, Quad
 
 from citykg.loaders import LoadedTables
@@ -18,10 +21,12 @@ def ontology_quads() -> list[Quad]:
 
 def rebuild_store(store: GraphStore, table_sets: list[LoadedTables]) -> None:
     """Replace everything in the store by the ontology and these table sets, atomically."""
-    graphs: dict[str, list[Quad]] = {ns.ONTOLOGY_GRAPH: ontology_quads()}
+    parts: dict[str, list[Iterable[Quad]]] = {ns.ONTOLOGY_GRAPH: [ontology_quads()]}
     for loaded in table_sets:
         for graph, quads in loaded.graphs.items():
-            graphs.setdefault(graph, []).extend(quads)
+            parts.setdefault(graph, []).append(quads)
+    # chained, not copied: a streamed table set's quads go to the store as they are made
+    graphs = {graph: itertools.chain.from_iterable(quads) for graph, quads in parts.items()}
     store.replace_graphs(graphs, drop_others=True)
 
 

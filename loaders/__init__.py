@@ -39,6 +39,7 @@ class LoadedTables:
     steps: Iterator[int] | None = field(default=None, repr=False)
     on_rows: Callable[[int], None] | None = field(default=None, repr=False)
     _streamed: int = field(default=0, repr=False)
+    _consumed: bool = field(default=False, repr=False)
 
     @property
     def graphs(self):
@@ -62,11 +63,11 @@ class LoadedTables:
 
     def _source_quads(self) -> Iterator:
         graph = ns.source_graph(self.source)
-        if self.steps is None:
+        if self._consumed:
             raise CitykgError(f"the quads of {self.source} were already loaded: load the tables again")
-        steps, self.steps = self.steps, iter(())
+        self._consumed = True
         yield from self._take(graph)
-        for rows in steps:
+        for rows in self.steps:
             if self.on_rows:
                 self.on_rows(rows)
             yield from self._take(graph)

@@ -8,7 +8,8 @@ city's country, both statements stay, each in its own graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -25,9 +26,12 @@ DERIVED = NamedNode(ns.PROV + "wasDerivedFrom")
 SAME_AS = NamedNode(ns.OWL + "sameAs")
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
 XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
+ROWS_PER_STEP = 20_000  # rows converted between two hand-overs to the store when streaming
 
 
+@lru_cache(maxsize=None)
 def ckg(local: str) -> NamedNode:
+    # cached: a NamedNode checks its IRI when made, and a world-sized table set asks for millions
     return NamedNode(ns.CKG + local)
 
 
@@ -60,9 +64,14 @@ class RdfOutput:
     graphs: dict[str, list[Quad]] = field(default_factory=dict)
     places: list[PlaceResolution] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    _graph_nodes: dict[str, NamedNode] = field(default_factory=dict, repr=False)
 
     def add(self, graph: str, s, p, o) -> None:
-        self.graphs.setdefault(graph, []).append(Quad(s, p, o, NamedNode(graph)))
+        quads = self.graphs.get(graph)
+        if quads is None:
+            quads = self.graphs[graph] = []
+            self._graph_nodes[graph] = NamedNode(graph)
+        quads.append(Quad(s, p, o, self._graph_nodes[graph]))
 
     @property
     def unresolved(self) -> list[PlaceResolution]:
@@ -73,7 +82,7 @@ class _Writer:
     """Writes one table set; holds what the tables define so rows can refer to each other."""
 
     def __init__(self, tables: dict[str, RawTable], source: str):
-        self.tables = tables
+        self.tables = dict(tables)  # steps() swaps slices of rows in
         self.source = source
         self.graph = ns.source_graph(source)
         self.out = RdfOutput()
@@ -82,6 +91,9 @@ class _Writer:
         self.kind_of: dict[str, str] = {}  # place id -> kind
         self.label_en: dict[str, str] = {}
         self.concept_scheme: dict[str, str] = {}
+        self.countries_written: set[str] = set()
+        self.host_of: dict[str, str] = {}  # event id -> place id
+        self.held: set[str] = set()  # ids of events that took place
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -137,6 +149,33 @@ class _Writer:
         self.write_agreements()
         self.write_participations()
         return self.out
+
+    def steps(self, rows_per_step: int = ROWS_PER_STEP):
+        """:meth:`write` in steps, so that a consumer can take the quads away between them: first
+        the source's head (concepts, documents, passages and places, all resolved), then the other
+        tables a slice of rows at a time. Yields how many rows each step wrote."""
+        dataset = NamedNode(ns.dataset(self.source))
+        self.say(dataset, A, ckg("SourceDataset"))
+        self.say(dataset, LABEL, Literal(self.source))
+        self.write_concepts()
+        self.write_documents(dataset)
+        self.write_places()
+        yield sum(len(self.rows(t)) for t in ("concepts", "documents", "passages", "places"))
+        for table, write in (("organisations", self.write_organisations), ("events", self.write_events),
+                             ("agreements", self.write_agreements),
+                             ("participations", self.write_participations)):
+            raw = self.tables.get(table)
+            if raw is None:
+                continue
+            for _, cells in raw.rows:
+                self.entity(cells["id"])  # a row may refer to one in a later slice
+            try:
+                for start in range(0, len(raw.rows), rows_per_step):
+                    self.tables[table] = replace(raw, rows=raw.rows[start:start + rows_per_step])
+                    write()
+                    yield len(self.tables[table].rows)
+            finally:
+                self.tables[table] = raw
 
     def write_concepts(self):
         for _, cells in self.rows("concepts"):
@@ -194,8 +233,11 @@ class _Writer:
 
     def write_country(self, code: str) -> NamedNode:
         """A country node; the gazetteer graph gets its ISO names and GeoNames identity."""
-        country = country_by_code(code)
         node = NamedNode(ns.country(code))
+        if code in self.countries_written:
+            return node  # every city names its country: say what the gazetteer knows once
+        self.countries_written.add(code)
+        country = country_by_code(code)
         self.gazetteer(node, A, ckg("Country"))
         self.gazetteer(node, A, ckg("Place"))
         self.gazetteer(node, LABEL, Literal(country.name_en, language="en"))
@@ -290,8 +332,6 @@ class _Writer:
             self.label_en[cells["id"]] = cells.get("name_en") or cells.get("name_ru")
 
     def write_events(self):
-        self.host_of: dict[str, str] = {}
-        self.held: set[str] = set()
         for _, cells in self.rows("events"):
             node = self.entity(cells["id"])
             held = cells["status"] == "held"
@@ -385,3 +425,13 @@ class _Writer:
 def table_set_to_rdf(tables: dict[str, RawTable], source: str) -> RdfOutput:
     """Quads for a checked table set, by named graph, with the place resolutions made."""
     return _Writer(tables, source).write()
+
+
+def stream_table_set_rdf(tables: dict[str, RawTable], source: str):
+    """A checked table set as a stream: the :class:`RdfOutput` with the places already resolved
+    (``graphs`` holds the head's quads), and a generator of how many rows each further step wrote.
+    Each step adds its quads to ``graphs``: the consumer takes them away before the next one."""
+    writer = _Writer(tables, source)
+    steps = writer.steps()
+    head = next(steps)
+    return writer.out, head, steps
