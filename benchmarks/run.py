@@ -171,20 +171,22 @@ def query_params(query, plan: dict) -> dict[str, str] | None:
     return params
 
 
-def part_queries(store_path: str, plan_json: str, runs: str) -> None:
-    """Every catalogue query in process: p50/p95, row count, and the bound text for baseline (a)."""
+def part_queries(store_path: str, plan_json: str, runs: str, name: str) -> None:
+    """One catalogue query in process: its bound text (for baseline (a)), then p50/p95 and rows,
+    each a JSON line, so that a run stopped at the cap still says what it ran."""
     import citykg
-    from citykg.queries import list_queries
+    from citykg.queries import load_query
     from citykg.queries.run import bind, run_query
 
     plan = json.loads(plan_json)
     store = citykg.open_store(store_path, read_only=True)
-    results = []
-    for query in list_queries():
-        params = query_params(query, plan)
-        if params is None:
-            results.append({"name": query.name, "skipped": "needs a parameter the plan has no value for"})
-            continue
+    query = load_query(name)
+    params = query_params(query, plan)
+    if params is None:
+        print(json.dumps({"name": query.name, "skipped": "needs a parameter the plan has no value for"}))
+        return
+    print(json.dumps({"name": query.name, "params": params, "text": bind(store, query, params)}), flush=True)
+    if True:
         started = time.perf_counter()
         answer = run_query(store, query.name, params)  # parses, warms the caches
         first = time.perf_counter() - started
@@ -192,7 +194,7 @@ def part_queries(store_path: str, plan_json: str, runs: str) -> None:
             times = [first]  # a query of many seconds: once is enough to say it misses the target
         else:
             times = timed_runs(lambda: run_query(store, query.name, params), int(runs), budget=15.0)
-        results.append({
+        print(json.dumps({
             "name": query.name,
             "params": params,
             "rows": len(answer),
@@ -200,8 +202,7 @@ def part_queries(store_path: str, plan_json: str, runs: str) -> None:
             "p95": percentile(times, 0.95),
             "runs": len(times),
             "text": bind(store, query, params),
-        })
-    print(json.dumps(results))
+        }))
 
 
 def part_rdflib(nquads: str, queries_json: str, timeout: str, runs: str) -> None:
@@ -329,6 +330,26 @@ def measure_bulk_loads(nquads: Path, work: Path) -> dict:
     return found
 
 
+def measure_queries(store: Path, plan: dict, env: dict, runs: int, cap: float) -> tuple[list[dict], float]:
+    """Each catalogue query in a child of its own, stopped after ``cap`` seconds; and the peak
+    memory of the children."""
+    from citykg.queries import list_queries
+
+    found, peak = [], 0.0
+    for query in list_queries():
+        result = run_child(child("queries", str(store), json.dumps(plan), str(runs), query.name), env, timeout=cap)
+        lines = [json.loads(line) for line in result["stdout"].splitlines() if line.startswith("{")]
+        peak = max(peak, result["rss_mb"])
+        if lines and ("p50" in lines[-1] or "skipped" in lines[-1]):
+            found.append(lines[-1])
+        elif result["timed_out"] and lines:
+            found.append({**lines[-1], "timeout": cap})
+        else:
+            found.append({"name": query.name, "skipped": f"failed: {(result['stderr'].strip().splitlines() or ['?'])[-1]}"})
+        print(f"    {query.name}: {found[-1].get('p50', found[-1].get('timeout', '-'))}", file=sys.stderr, flush=True)
+    return found, peak
+
+
 def measure_cli_query(store: Path, plan: dict, env: dict, runs: int = 5) -> dict:
     command = citykg_command("query", "partners", "-p", f"city={plan['hub']}", "--store", str(store))
     times = [checked(run_child(command, env), "citykg query partners")["wall"] for _ in range(runs)]
@@ -435,7 +456,8 @@ def measure_virtuoso() -> dict:
         return {"missing": "virtuoso-t"}
     if not available("citykg.graph.remote"):
         return {"missing": "citykg.graph.remote"}
-    return {"missing": "a Virtuoso bulk-load harness in this runner (the server is installed)"}
+    return {"note": "not measured: virtuoso-t and citykg.graph.remote are both here, but this runner does not "
+                    "yet bulk-load the quads into a Virtuoso of its own (the remote-store tests run one)"}
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -511,6 +533,9 @@ def report(size: str, plan: dict, r: dict) -> str:
             lines.append(f"| {q['name']} | not measured: {q['skipped']} | | | |")
             continue
         params = ", ".join(f"{k}={v}" for k, v in q["params"].items()) or "—"
+        if "timeout" in q:
+            lines.append(f"| {q['name']} | {params} | — | > {q['timeout']:.0f} s (stopped) | — |")
+            continue
         row = f"| {q['name']} | {params} | {q['rows']} | {ms(q['p50'])} | {ms(q['p95'])} |"
         if rdflib:
             theirs = rdflib_by_name.get(q["name"], {})
@@ -606,6 +631,8 @@ def rdflib_version() -> str:
 
 
 def describe_missing(found: dict) -> str:
+    if "note" in found:
+        return found["note"]
     if "missing" in found:
         return f"not measured: {found['missing']} not available"
     if "failed" in found:
@@ -615,12 +642,15 @@ def describe_missing(found: dict) -> str:
 
 def targets(size: str, r: dict, build_ratio: float, rdflib_ratio: float | None) -> list[str]:
     measured = [q for q in r["queries"] if "p50" in q]
+    stopped = [q for q in r["queries"] if "timeout" in q]
     slowest = max(measured, key=lambda q: q["p50"])
+    if stopped:
+        slowest = {"name": stopped[0]["name"], "p50": stopped[0]["timeout"]}
     partners = next((q for q in measured if q["name"] == "partners"), None)
     net = r["network"]
     rows = [
         ("build <= 1.5 x raw bulk load (N-Quads file)", f"{build_ratio:.2f} x", build_ratio <= TARGETS["build_ratio"]),
-        ("every canned query p50 < 200 ms", f"slowest: {slowest['name']} {ms(slowest['p50'])}",
+        ("every canned query p50 < 200 ms", f"slowest: {slowest['name']} {'> ' if stopped else ''}{ms(slowest['p50'])}",
          slowest["p50"] * 1000 < TARGETS["query_p50_ms"]),
         ("partner lookup of one city < 10 ms in process",
          ms(partners["p50"]) if partners else "—", partners and partners["p50"] * 1000 < TARGETS["partners_p50_ms"]),
@@ -662,6 +692,7 @@ def update_docs(size: str, text: str) -> None:
     head, subsections = parts[0], {p.split(":", 1)[0][4:].strip(): p for p in parts[1:]}
     subsections[size] = text.rstrip("\n") + "\n\n"
     order = [s for s in ("small", "world", "huge") if s in subsections]
+    order += [s for s in subsections if s not in order]  # a part written by hand stays
     section = head.rstrip("\n") + "\n\n" + "".join(subsections[s] for s in order)
     DOCS.write_text(content[: start + 1] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else ""),
                     encoding="utf-8")
@@ -679,6 +710,7 @@ def main() -> None:
     parser.add_argument("--tables", type=Path, help="table set (default: /tmp/bench-SIZE-tables, generated if absent)")
     parser.add_argument("--work", type=Path, help="folder for stores and dumps (default: /tmp/bench-SIZE-run)")
     parser.add_argument("--runs", type=int, default=20, help="runs per canned query")
+    parser.add_argument("--query-cap", type=float, default=120.0, help="cap per canned query (all its runs), seconds")
     parser.add_argument("--rdflib-timeout", type=float, default=60.0, help="cap per rdflib query, seconds")
     parser.add_argument("--export-cap", type=float, default=300.0, help="cap per export format, seconds")
     parser.add_argument("--no-docs", action="store_true", help="print the report only")
@@ -713,9 +745,8 @@ def main() -> None:
         (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
         finish(args, build_report(args.size, plan, results))
         return
-    queries = checked(run_child(child("queries", str(store), json.dumps(plan), str(args.runs)), env), "queries")
-    results["queries"] = json.loads(queries["stdout"])
-    results["query_rss_mb"] = queries["rss_mb"]
+    step("queries")
+    results["queries"], results["query_rss_mb"] = measure_queries(store, plan, env, args.runs, args.query_cap)
     step("cli")
     results["cli"] = measure_cli_query(store, plan, env)
     if args.size == "small":
