@@ -41,14 +41,11 @@ from .places import (
     ResolutionSummary,
 )
 
-A = NamedNode(ns.RDF + "type")
-LABEL = NamedNode(ns.RDFS + "label")
+# the terms both writers use are defined once, beside the table-set writer
+from .to_rdf import A, DERIVED, LABEL, SAME_AS, XSD_DECIMAL, XSD_INTEGER  # noqa: E402
+
 SEE_ALSO = NamedNode(ns.RDFS + "seeAlso")
-SAME_AS = NamedNode(ns.OWL + "sameAs")
-DERIVED = NamedNode(ns.PROV + "wasDerivedFrom")
 NOTATION = NamedNode(ns.SKOS + "notation")
-XSD_INTEGER = NamedNode(ns.XSD + "integer")
-XSD_DECIMAL = NamedNode(ns.XSD + "decimal")
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 REVIEW_METHODS = frozenset({"variant", "fuzzy", "unresolved"})
