@@ -217,13 +217,11 @@ def _kind_terms(store, scheme: str, kinds: tuple[str, ...]) -> list:
 
 
 def _city_nodes(store, city: str) -> list[str]:
-    from citykg.queries import load_query
-    from citykg.queries.run import with_values
+    from citykg.queries.run import places_named
 
     if city.startswith(("http://", "https://")):
         return [city]
-    text = with_values(load_query("place-by-name", "system").text, {"_name": [Literal(city)]})
-    found = [solution[0].value for solution in store.query(text)]
+    found = [place.value for place in places_named(store, city)]
     if not found:
         names = [row["label"] for row in _rows(store, "place-names")]
         close = difflib.get_close_matches(city, names, n=3, cutoff=0.75)

@@ -29,6 +29,7 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Quad
 
 from citykg.errors import CitykgError
+from citykg.graph.derive import derived_quads
 from citykg.ontology import namespace as ns
 
 # Virtuoso's SPARQL compiler runs out of parser stack on INSERT DATA requests of a few thousand
@@ -322,7 +323,7 @@ class RemoteStore:
 
     def source_graphs(self) -> list[str]:
         """The named graphs that hold a loaded table set (not the ontology or gazetteer)."""
-        special = {ns.ONTOLOGY_GRAPH, ns.GAZETTEER_GRAPH}
+        special = {ns.ONTOLOGY_GRAPH, ns.GAZETTEER_GRAPH, ns.DERIVED_GRAPH}
         return [g for g in self.graphs() if g not in special and not g.startswith(ns.STAGING_GRAPH)]
 
     def __len__(self) -> int:
@@ -356,8 +357,18 @@ class RemoteStore:
         The quads go to staging graphs first, in batches; one final update request swaps them in.
         With ``drop_others`` every other citykg graph on the server goes too (a rebuild); graphs
         that are not citykg's are never touched. The gazetteer graph only grows, as in the
-        embedded store.
+        embedded store. Then the derived graph is computed from the server's graphs and swapped in
+        the same way (a second update: between the two, queries see the previous lookup keys).
         """
+        self._write_graphs(graphs, drop_others=drop_others, progress=progress)
+
+        def select(text: str) -> list:
+            return list(self.query(text))
+
+        self._write_graphs({ns.DERIVED_GRAPH: list(derived_quads(select))})
+
+    def _write_graphs(self, graphs: dict[str, Iterable[Quad]], *, drop_others: bool = False,
+                      progress=None) -> None:
         staging: dict[str, str] = {}
         written = 0
         used: list[str] = []  # staging graphs that hold something

@@ -9,6 +9,9 @@ is after the write, never half of it, and a write that fails leaves it as it was
   (SPARQL ``MOVE``) was about 8 times slower.
 - In memory, a rebuild fills a new store and swaps the object; a load writes a staging graph in
   one transaction and moves it into place with one SPARQL update.
+
+Each write also computes the derived graph (``graph/derive.py``) again, before the swap on disk, so
+the lookup keys and partner counts always describe the graphs beside them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
 from citykg.errors import CitykgError
+from citykg.graph.derive import derived_quads
 from citykg.ontology import namespace as ns
 
 MEMORY = ":memory:"
@@ -57,7 +61,7 @@ class GraphStore:
 
     def source_graphs(self) -> list[str]:
         """The named graphs that hold a loaded table set (not the ontology or gazetteer)."""
-        special = {ns.ONTOLOGY_GRAPH, ns.GAZETTEER_GRAPH}
+        special = {ns.ONTOLOGY_GRAPH, ns.GAZETTEER_GRAPH, ns.DERIVED_GRAPH}
         return [g for g in self.graphs() if g not in special and not g.startswith(ns.STAGING_GRAPH)]
 
     def __len__(self) -> int:
@@ -87,6 +91,7 @@ class GraphStore:
         if drop_others:
             fresh = pyoxigraph.Store()
             _bulk_load(fresh, _retarget(graphs))
+            _write_derived(fresh)
             self.store = fresh
             return
         staging = {}
@@ -105,6 +110,7 @@ class GraphStore:
                     operations.append(f"MOVE SILENT <{target.value}> TO <{graph}>")
             if operations:
                 self.store.update(" ;\n".join(operations))
+            _write_derived(self.store)
         except BaseException:
             for target in staging.values():
                 try:
@@ -128,6 +134,7 @@ class GraphStore:
                     if graph != ns.GAZETTEER_GRAPH and new.contains_named_graph(NamedNode(graph)):
                         new.remove_graph(NamedNode(graph))
             _bulk_load(new, _retarget(graphs))
+            _write_derived(new)
             new.flush()
             del new
         except BaseException:
@@ -165,6 +172,18 @@ def _bulk_load(store: pyoxigraph.Store, quads: Iterable[Quad]) -> None:
     quads = iter(quads)
     while chunk := list(itertools.islice(quads, BULK_CHUNK)):
         store.bulk_extend(chunk)
+
+
+def _write_derived(store: pyoxigraph.Store) -> None:
+    """Compute the derived graph (graph/derive.py) again from what the store now holds."""
+    graph = NamedNode(ns.DERIVED_GRAPH)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+
+    def select(text: str) -> list:
+        return list(store.query(text, use_default_graph_as_union=True, prefixes=ns.PREFIXES))
+
+    _bulk_load(store, derived_quads(select))
 
 
 def _retarget(graphs: dict[str, Iterable[Quad]]):

@@ -56,6 +56,7 @@ CONCEPT_SCHEMES = ("agreement-kind", "event-kind", "organisation-kind", "sector"
 
 ONTOLOGY_GRAPH = GRAPH + "ontology"
 GAZETTEER_GRAPH = GRAPH + "gazetteer"
+DERIVED_GRAPH = GRAPH + "derived"  # computed by the store after every write (graph/derive.py)
 STAGING_GRAPH = GRAPH + "staging/"  # graphs being written; never visible after a load
 
 

@@ -8,9 +8,15 @@ A header looks like this (``#+`` lines, so the file stays plain SPARQL)::
     #+ returns: partner, partner_country, relation, since
 
 Parameters are the variables ``?_<name>`` in the query. They are bound by a ``VALUES`` block put at
-the start of the query's outermost ``WHERE`` group, built from RDF terms (never by pasting text), so
-a value with quotes or braces stays a value. A ``city`` parameter is looked up by name first and
-binds every matching place.
+the start of the query's outermost ``WHERE`` group (and of any subquery that uses them), built from
+RDF terms (never by pasting text), so a value with quotes or braces stays a value. A ``city``
+parameter is looked up by name first (in the derived graph's name keys) and binds every matching
+place.
+
+An optional parameter's pattern is written as a comment line, ``# when city: ?a ckg:party ?_city .``,
+at the top of the WHERE group: the binder makes it part of the query when the parameter is given,
+so the engine starts from the city instead of filtering every agreement, and the stored text
+still answers the question without the parameter in any engine.
 """
 
 from __future__ import annotations

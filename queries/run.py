@@ -11,6 +11,7 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
 from citykg.errors import CitykgError
+from citykg.graph.derive import name_key
 from citykg.ontology import namespace as ns
 
 from . import Param, Query, load_query, parse_query
@@ -61,21 +62,48 @@ def where_group_start(text: str) -> int:
     return first_open
 
 
+def subquery_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the WHERE group of each subquery (``{ SELECT ... { ... } }``)."""
+    groups = []
+    open_braces: list[int | None] = []  # for each open brace, its group's start if a subquery's
+    select_seen = False
+    for match in _TOKEN.finditer(text):
+        if match["word"] and match["word"].upper() == "SELECT":
+            select_seen = open_braces != []  # the query's own SELECT is not a subquery
+        elif match["brace"] == "{":
+            open_braces.append(match.end() if select_seen else None)
+            select_seen = False
+        elif match["brace"] == "}" and open_braces:
+            start = open_braces.pop()
+            if start is not None:
+                groups.append((start, match.start()))
+    return groups
+
+
 def with_values(text: str, values: dict[str, list]) -> str:
     """The query with ``VALUES ?var { term ... }`` blocks at the start of its WHERE group.
 
-    Terms are written in N-Triples syntax by pyoxigraph, which escapes quotes and backslashes.
+    A subquery sees only its own variables, so a subquery that uses a parameter gets the
+    parameter's block at the start of its own WHERE group as well. Terms are written in
+    N-Triples syntax by pyoxigraph, which escapes quotes and backslashes.
 
     >>> with_values('SELECT * WHERE { ?s ?p ?_o }', {"_o": [Literal('x" } DROP ALL #')]})
     'SELECT * WHERE {\\n  VALUES ?_o { "x\\\\" } DROP ALL #" }\\n ?s ?p ?_o }'
     """
     if not values:
         return text
-    at = where_group_start(text)
-    blocks = "".join(
-        f"\n  VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}" for var, terms in values.items()
-    )
-    return text[:at] + blocks + "\n" + text[at:]
+
+    def blocks(names) -> str:
+        return "".join(f"\n  VALUES ?{var} {{ {' '.join(str(t) for t in values[var])} }}" for var in names)
+
+    inserts = [(where_group_start(text), blocks(values))]
+    for start, end in subquery_groups(text):
+        used = [var for var in values if re.search(rf"[?$]{var}\b", text[start:end])]
+        if used:
+            inserts.append((start, blocks(used)))
+    for at, block in sorted(inserts, reverse=True):
+        text = text[:at] + block + "\n" + text[at:]
+    return text
 
 
 # -- parameter values to RDF terms ---------------------------------------------------------
@@ -106,6 +134,14 @@ def _lookup(store, system_query: str, **values) -> list[NamedNode]:
     return [solution[0] for solution in store.query(text)]
 
 
+def places_named(store, name: str) -> list[NamedNode]:
+    """The places with this name (any language; case and ё/е aside)."""
+    # the derived graph's name keys answer from an index; comparing every label of the store is
+    # left for stores without that graph (filled by another tool)
+    return (_lookup(store, "place-by-name", key=Literal(name_key(name)))
+            or _lookup(store, "place-by-label", name=Literal(name)))
+
+
 def param_terms(store, param: Param, value: str) -> list:
     """The RDF terms a parameter value stands for (several when a name matches several places)."""
     if param.type in ("integer", "year"):
@@ -115,8 +151,9 @@ def param_terms(store, param: Param, value: str) -> list:
     if param.type == "iri" or _is_iri(value):
         return [_iri(value)]
     if param.type in ("city", "place", "subject"):
-        system = "place-by-name" if param.type in ("city", "place") else "resource-by-name"
-        found = _lookup(store, system, name=Literal(value))
+        found = places_named(store, value)
+        if not found and param.type == "subject":
+            found = _lookup(store, "resource-by-name", name=Literal(value))
         if not found:
             what = "place" if param.type != "subject" else "resource"
             raise CitykgError(f"parameter {param.name}: no {what} named '{value}' in the store")
@@ -129,6 +166,25 @@ def param_terms(store, param: Param, value: str) -> list:
             raise CitykgError(f"parameter {param.name}: '{value}' is not a {param.type}: expected one of {ids}")
         return found
     raise CitykgError(f"parameter {param.name}: unsupported type {param.type}")
+
+
+WHEN_LINE = re.compile(r"^(?P<indent>[ \t]*)# when (?P<name>[a-z_][a-z0-9_]*): ?(?P<pattern>.*)$", re.MULTILINE)
+
+
+def with_patterns_for(text: str, bound: set[str]) -> str:
+    """The query with the ``# when <param>:`` lines of the bound parameters made part of it.
+
+    An optional parameter narrows a query best by leading its WHERE group (``?agreement ckg:party
+    ?_city`` first, then the agreement's facts); written as a filter over every agreement, it makes
+    the engine walk them all. Such a pattern is written commented out, as ``# when city: ...``, so
+    the query as stored answers the question without the parameter, in any engine.
+
+    >>> with_patterns_for("WHERE {\\n  # when city: ?a ckg:party ?_city .\\n  ?a a ckg:Agreement\\n}", {"city"})
+    'WHERE {\\n  ?a ckg:party ?_city .\\n  ?a a ckg:Agreement\\n}'
+    """
+    return WHEN_LINE.sub(
+        lambda m: m["indent"] + m["pattern"] if m["name"] in bound else m[0], text
+    )
 
 
 def bind(store, query: Query, params: dict[str, str]) -> str:
@@ -151,11 +207,14 @@ def bind(store, query: Query, params: dict[str, str]) -> str:
             text, count = re.subn(r"(?i)\bLIMIT\s+\d+\s*$", f"LIMIT {limit}", text.rstrip())
             if not count:
                 raise CitykgError(f"query {query.name}: parameter {param.name} needs a final LIMIT clause")
+            # also a value, for a query that can narrow its work to what the limit keeps
+            values[f"_{param.name}"] = [Literal(str(limit), datatype=XSD_INTEGER)]
             continue
         if not query.params and _is_iri(value):
             values[f"_{param.name}"] = [_iri(value)]
         else:
             values[f"_{param.name}"] = param_terms(store, param, value)
+    text = with_patterns_for(text, {name[1:] for name in values})
     return with_values(text, values)
 
 
