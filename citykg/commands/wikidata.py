@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from citykg.cli import store_option
 from citykg.errors import CitykgError
 
 
@@ -18,16 +19,18 @@ def progress(message: str) -> None:
 
 @click.command(name="load-wikidata")
 @click.option("--cities", "-c", multiple=True, help="A city by Wikidata id (Q4629) or English name (repeatable; default: every P190 pair).")
-@click.option("--endpoint", default=None, help="SPARQL endpoint (default: Wikidata's query service).")
+@click.option("--wikidata-endpoint", "wikidata_endpoint", default=None,
+              help="SPARQL endpoint to ask for the pairs (default: Wikidata's query service).")
 @click.option("--from-file", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Load a saved SPARQL JSON answer instead of asking the endpoint (offline).")
 @click.option("--save", type=click.Path(dir_okay=False, path_type=Path), help="Also save the endpoint's answer (SPARQL JSON) here.")
 @click.option("--source-name", default=None, help="Name of the source (default: wikidata-p190).")
-@click.option("--store", "store_path", type=click.Path(path_type=str), default=None, envvar="CITYKG_STORE",
-              help="Store folder (default ~/.local/share/citykg/store); ':memory:' for a throw-away store.")
-def load_wikidata(cities, endpoint, from_file, save, source_name, store_path):
+@store_option
+def load_wikidata(cities, wikidata_endpoint, from_file, save, source_name, store_path):
     """Fetch Wikidata's twinned-city pairs (P190) with labels (en, ru), countries, coordinates and
-    GeoNames ids, and load them as one source. An empty answer is an error, not "no partners"."""
+    GeoNames ids, and load them as one source. An empty answer is an error, not "no partners".
+    The pairs go into the store given as for every command (--store, or a server's
+    --endpoint), so Wikidata's endpoint has an option of its own."""
     import json
 
     from citykg.cli import open_cli_store
@@ -36,12 +39,12 @@ def load_wikidata(cities, endpoint, from_file, save, source_name, store_path):
 
     what = ", ".join(cities) if cities else "every item"
     if from_file is not None:
-        if endpoint:
-            raise CitykgError("give --endpoint or --from-file, not both")
+        if wikidata_endpoint:
+            raise CitykgError("give --wikidata-endpoint or --from-file, not both")
         answer = read_answer(from_file)
         what = f"{from_file.name}"
     else:
-        endpoint = endpoint or WIKIDATA_ENDPOINT
+        endpoint = wikidata_endpoint or WIKIDATA_ENDPOINT
         progress(f"asking {endpoint} for the P190 pairs of {what}")
         started = time.perf_counter()
         answer = fetch_p190(list(cities), endpoint, on_retry=progress)

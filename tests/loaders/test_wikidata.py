@@ -173,7 +173,7 @@ def test_a_rejected_query_and_an_unreachable_endpoint(url):
 def test_cli_loads_from_the_endpoint_and_offline(url, tmp_path):
     runner = CliRunner()
     store = str(tmp_path / "store")
-    result = runner.invoke(main, ["load-wikidata", "--cities", "Q1017", "--endpoint", url, "--store", store,
+    result = runner.invoke(main, ["load-wikidata", "--cities", "Q1017", "--wikidata-endpoint", url, "--store", store,
                                   "--save", str(tmp_path / "answer.json")])
     assert result.exit_code == 0, result.output
     assert "5 statements" in result.output and "loaded wikidata-p190" in result.output
@@ -183,5 +183,5 @@ def test_cli_loads_from_the_endpoint_and_offline(url, tmp_path):
     sources = runner.invoke(main, ["query", "sources", "--store", store, "-f", "json"])
     rows = json.loads(sources.output)["results"]["bindings"]
     assert [(r["source"]["value"], r["agreements"]["value"]) for r in rows] == [("wikidata-p190", "5")]
-    empty = runner.invoke(main, ["load-wikidata", "--cities", "Nowhere", "--endpoint", url, "--store", store])
+    empty = runner.invoke(main, ["load-wikidata", "--cities", "Nowhere", "--wikidata-endpoint", url, "--store", store])
     assert empty.exit_code == 1 and "citykg: error: Wikidata returned no P190 pairs for Nowhere" in empty.output
