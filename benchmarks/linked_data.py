@@ -1,6 +1,6 @@
 """Benchmark linked data out: exports by format, the SPARQL endpoint, and loads into Virtuoso.
 
-    python benchmarks/linked_data.py [--size small] [--seconds 10] [--no-virtuoso]
+    python benchmarks/linked_data.py [--size small] [--seconds 10] [--no-virtuoso] [--ports 18480-18499]
 
 Builds the synthetic table set of ``benchmarks/generate.py`` (``--size``) into an on-disk store,
 then measures and prints Markdown tables (paste them into docs/benchmarks.md):
@@ -19,77 +19,24 @@ import argparse
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 import citykg
+from citykg import testing
 from citykg.export import EXPORTERS, export
 from citykg.queries import list_queries
 from citykg.queries.run import bind, run_query
 
 HERE = Path(__file__).parent
 PORTS = range(18480, 18500)
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = virtuoso.db
-ErrorLogFile = virtuoso.log
-LockFile = virtuoso.lck
-TransactionFile = virtuoso.trx
-xa_persistent_file = virtuoso.pxa
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = virtuoso-temp.db
-TransactionFile = virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{sql}
-DisableUnixSocket = 1
-CheckpointInterval = 0
-NumberOfBuffers = 170000
-MaxDirtyBuffers = 130000
-DirsAllowed = .
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {folder}
-ServerThreads = 8
-[SPARQL]
-ResultSetMaxRows = 10000000
-MaxQueryExecutionTime = 600
-"""
-
-
-def free_port(exclude=()) -> int:
-    for port in PORTS:
-        if port in exclude:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"{url} did not come up")
+VIRTUOSO_BUFFERS = 170_000  # Virtuoso's page cache, 8 KB pages: its guide's figure for 2 GB
 
 
 def parameters(store) -> dict[str, str]:
@@ -124,17 +71,16 @@ def bench_exports(store, work: Path) -> list[tuple]:
     return rows
 
 
-def bench_endpoint(store_path: Path, texts: list[str], seconds: float) -> list[tuple]:
+def bench_endpoint(store_path: Path, texts: list[str], seconds: float, ports: range = PORTS) -> list[tuple]:
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
     from citykg.graph.remote import query_form
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "citykg", "serve", "--store", str(store_path),
-                               "--port", str(port), "--quiet", "--workers", "4", "--timeout", "120"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}/sparql"
-    wait_for(f"http://127.0.0.1:{port}/", server)
+    try:
+        server = testing.start_serve(store_path, ports, "--workers", "4", "--timeout", "120")
+    except testing.ServerError as exc:
+        raise SystemExit(str(exc)) from None
+    url = f"{server.url}/sparql"
     rows = []
     try:
         for clients in (1, 4):
@@ -172,38 +118,29 @@ def bench_endpoint(store_path: Path, texts: list[str], seconds: float) -> list[t
             if failures:
                 print(f"{len(failures)} failed queries, e.g. {failures[0]}", file=sys.stderr)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        server.stop()
     return rows
 
 
-def bench_virtuoso(tables: Path, embedded, work: Path) -> tuple[list[tuple], list[tuple]]:
+def bench_virtuoso(tables: Path, embedded, work: Path, ports: range = PORTS) -> tuple[list[tuple], list[tuple]]:
     from citykg.graph.load import rebuild_store
-    from citykg.graph.remote import RemoteStore
     from citykg.loaders import load_table_set
 
-    binary = shutil.which("virtuoso-t")
-    if binary is None:
-        print("virtuoso-t not found: skipping the Virtuoso load (apt-get install virtuoso-opensource)",
-              file=sys.stderr)
+    try:
+        server = testing.start_virtuoso(work / "virtuoso", ports, buffers=VIRTUOSO_BUFFERS, max_rows=10_000_000,
+                                        max_seconds=600)
+    except testing.NotInstalled as exc:
+        print(f"skipping the Virtuoso load: {exc}", file=sys.stderr)
         return [], []
-    folder = work / "virtuoso"
-    folder.mkdir()
-    sql = free_port()
-    http = free_port(exclude={sql})
-    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql=sql, http=http, folder=folder))
-    server = subprocess.Popen([binary, "-f", "-c", "virtuoso.ini"], cwd=folder, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{http}"
-    wait_for(f"{base}/sparql?query=ASK%7B%7D", server)
+    except testing.ServerError as exc:
+        raise SystemExit(str(exc)) from None
     loaded = load_table_set(tables)
     loads, queries = [], []
     try:
         ways = [("SPARQL Update", 500, None), ("SPARQL Update", 1_000, None),
-                ("Graph Store Protocol", 50_000, f"{base}/sparql-graph-crud-auth")]
+                ("Graph Store Protocol", 50_000, server.graph_store_url)]
         for way, batch, graph_store in ways:
-            store = RemoteStore(f"{base}/sparql", f"{base}/sparql-auth", user="dba", password="dba",
-                                batch_triples=batch, graph_store=graph_store, timeout=600)
+            store = server.store(batch_triples=batch, graph_store=graph_store, timeout=600)
             started = time.perf_counter()
             rebuild_store(store, [loaded])
             elapsed = time.perf_counter() - started
@@ -215,8 +152,7 @@ def bench_virtuoso(tables: Path, embedded, work: Path) -> tuple[list[tuple], lis
             answer = run_query(store, query, params)
             queries.append((query.name, len(answer), time.perf_counter() - started))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     return loads, queries
 
 
@@ -225,7 +161,11 @@ def main() -> None:
     parser.add_argument("--size", default="small", help="table set size of benchmarks/generate.py")
     parser.add_argument("--seconds", type=float, default=10, help="seconds per endpoint run")
     parser.add_argument("--no-virtuoso", action="store_true", help="skip the Virtuoso load")
+    parser.add_argument("--ports", default=f"{PORTS.start}-{PORTS.stop - 1}",
+                        help="loopback ports the script may take for its servers, FIRST-LAST")
     args = parser.parse_args()
+    first, _, last = args.ports.partition("-")
+    ports = range(int(first), int(last or first) + 1)
     work = Path(tempfile.mkdtemp(prefix="citykg-linked-"))
     try:
         tables = work / "tables"
@@ -242,8 +182,8 @@ def main() -> None:
         endpoints = []
         for data, served, path in (("Omsk 2016", omsk, omsk_path), (f"'{args.size}'", store, store_path)):
             texts = catalogue_texts(served)
-            endpoints.append((data, len(served), len(texts), bench_endpoint(path, texts, args.seconds)))
-        loads, remote_queries = ([], []) if args.no_virtuoso else bench_virtuoso(tables, store, work)
+            endpoints.append((data, len(served), len(texts), bench_endpoint(path, texts, args.seconds, ports)))
+        loads, remote_queries = ([], []) if args.no_virtuoso else bench_virtuoso(tables, store, work, ports)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,6 +1,6 @@
 """World-scale benchmark: build, canned queries, network, export and endpoint on a synthetic table set.
 
-    python benchmarks/run.py --size small|world|huge [--runs 20] [--no-docs]
+    python benchmarks/run.py --size small|world|huge [--runs 20] [--no-docs] [--ports 18700-18799]
 
 Generates the table set (``benchmarks/generate.py``, kept in ``/tmp/bench-<size>-tables`` and
 reused), then measures, each heavy step in a child process so that its peak memory is its own:
@@ -12,9 +12,12 @@ reused), then measures, each heavy step in a child process so that its peak memo
   and ``citykg query partners`` whole-process;
 - baseline (a), on the small size only: the same quads in ``rdflib.Dataset(default_union=True)``
   running the same bound query text, each capped at ``--rdflib-timeout`` seconds;
-- baseline (c): Virtuoso, when ``virtuoso-t`` and ``citykg.graph.remote`` are both there;
-- the network projection and metrics, export per format, and ``citykg serve`` with 4 clients,
-  when those modules exist (a row says "not measured" when one is missing).
+- baseline (c): Virtuoso, when ``virtuoso-t`` is installed: a server of the runner's own (in the
+  work folder, on ``--ports``) bulk-loads the same N-Quads file with its bulk loader, then runs
+  the same bound query text, sent through ``citykg.graph.remote`` as to any server store;
+- the network projection and metrics, export per format, and ``citykg serve`` with 4 clients
+  sending the hub's partner query (an answer counts when it has the in-process row count), when
+  those modules exist (a row says "not measured" when one is missing).
 
 It prints a Markdown report and rewrites its own size's part of the ``## World scale`` section of
 ``docs/benchmarks.md`` (``--no-docs`` leaves the file alone). Each canned query runs in a child
@@ -33,7 +36,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,7 +49,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs" / "benchmarks.md"
-PORTS = range(18700, 18800)
+PORTS = range(18700, 18800)  # the runner's own ports (--ports)
 SLOW_QUERY_S = 5.0
 SECTION = "## World scale"
 
@@ -260,8 +262,10 @@ def part_network(store_path: str) -> None:
     graph = network.project(store, "partnership", details=False)
     projection = time.perf_counter() - started
     started = time.perf_counter()
-    metrics.global_metrics(graph)
-    metrics.node_metrics(graph, sample=100)
+    # as `citykg metrics --nodes` does: the communities are found once, for both sets of figures
+    communities = metrics.detect_communities(graph)
+    metrics.global_metrics(graph, communities=communities)
+    metrics.node_metrics(graph, sample=100, communities=communities)
     figures = time.perf_counter() - started
     print(json.dumps({"projection": projection, "metrics": figures,
                       "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}))
@@ -289,14 +293,6 @@ def available(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise SystemExit("no free port in 18700-18799")
 
 
 def environment(plan: dict) -> dict:
@@ -398,42 +394,46 @@ def measure_exports(store: Path, work: Path, env: dict, cap: float) -> dict:
     return found
 
 
-def measure_endpoint(store: Path, query_text: str, env: dict, clients: int = 4, requests: int = 50) -> dict:
+def measure_endpoint(store: Path, partners: dict, env: dict, ports: range, clients: int = 4,
+                     requests: int = 50, budget: float = 60.0) -> dict:
+    """``citykg serve`` (4 workers) and ``clients`` threads each POSTing the hub's partner query
+    until it has sent ``requests`` or ``budget`` seconds have passed. An answer counts only when
+    it is a 200 with as many rows as the same query gave in process; anything else is an error."""
     if not available("citykg.serve"):
         return {"missing": "citykg.serve"}
-    port = free_port()
-    server = subprocess.Popen(citykg_command("serve", "--store", str(store), "--port", str(port), "--quiet"),
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    from citykg import testing
+
     try:
-        url = f"http://127.0.0.1:{port}/sparql"
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.time() > deadline:
-                    return {"failed": server.stderr.read().decode(errors="replace").strip()[-200:] or "did not start"}
-                time.sleep(0.2)
-        body = urllib.parse.urlencode({"query": query_text}).encode()
+        served = testing.start_serve(store, ports, "--workers", "4", "--timeout", str(budget), env=env)
+    except testing.ServerError as exc:
+        return {"failed": str(exc).strip().splitlines()[-1][:200]}
+    try:
+        url = f"{served.url}/sparql"
+        body = urllib.parse.urlencode({"query": partners["text"]}).encode()
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
+        stop_at = time.perf_counter() + budget
 
         def client():
             for _ in range(requests):
+                if time.perf_counter() > stop_at:
+                    return
                 began = time.perf_counter()
+                request = urllib.request.Request(url, data=body, headers={
+                    "Accept": "application/sparql-results+json",
+                    "Content-Type": "application/x-www-form-urlencoded"})
                 try:
-                    request = urllib.request.Request(url, data=body, headers={
-                        "Accept": "application/sparql-results+json",
-                        "Content-Type": "application/x-www-form-urlencoded"})
-                    urllib.request.urlopen(request, timeout=60).read()
-                except OSError as exc:
-                    with lock:
-                        errors.append(str(exc))
-                    continue
+                    with urllib.request.urlopen(request, timeout=budget + 30) as answer:
+                        rows = len(json.loads(answer.read())["results"]["bindings"])
+                    problem = None if rows == partners["rows"] else f"{rows} rows, not {partners['rows']}"
+                except (OSError, ValueError, KeyError) as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
                 with lock:
-                    latencies.append(time.perf_counter() - began)
+                    if problem:
+                        errors.append(problem)
+                    else:
+                        latencies.append(time.perf_counter() - began)
 
         threads = [threading.Thread(target=client) for _ in range(clients)]
         started = time.perf_counter()
@@ -442,24 +442,105 @@ def measure_endpoint(store: Path, query_text: str, env: dict, clients: int = 4, 
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
-        return {"clients": clients, "requests": len(latencies), "errors": len(errors),
+        return {"clients": clients, "workers": 4, "requests": len(latencies), "errors": len(errors),
+                "first_error": errors[0][:200] if errors else None, "seconds": wall,
                 "per_second": len(latencies) / wall if wall else 0.0,
-                "p50": statistics.median(latencies) if latencies else None}
+                "p50": statistics.median(latencies) if latencies else None,
+                "p95": percentile(latencies, 0.95) if latencies else None,
+                "in_process_p50": partners["p50"]}
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        served.stop()
 
 
-def measure_virtuoso() -> dict:
+def virtuoso_buffers(quads: int) -> int:
+    """Virtuoso's page cache (8 KB pages) for a graph of this size: its database takes about one
+    page per 40 quads; room for twice that, within 340,000 pages (2.7 GB, its guide's figure for
+    a 4 GB machine)."""
+    return max(20_000, min(340_000, quads // 20))
+
+
+def measure_virtuoso(nquads: Path, quads: int, queries: list[dict], work: Path, ports: range, runs: int,
+                     cap: float) -> dict:
+    """Baseline (c): a Virtuoso of the runner's own, bulk-loaded with the same N-Quads file (its
+    bulk loader: ``ld_dir``, ``rdf_loader_run``, a checkpoint), then every catalogue query's bound
+    text sent as citykg sends it to a server store (``citykg.graph.remote``)."""
     if not shutil.which("virtuoso-t"):
         return {"missing": "virtuoso-t"}
     if not available("citykg.graph.remote"):
         return {"missing": "citykg.graph.remote"}
-    return {"note": "not measured: virtuoso-t and citykg.graph.remote are both here, but this runner does not "
-                    "yet bulk-load the quads into a Virtuoso of its own (the remote-store tests run one)"}
+    from citykg import testing
+    from citykg.graph.remote import RemoteStore
+
+    folder = work / "virtuoso"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        server = testing.start_virtuoso(folder, ports, buffers=virtuoso_buffers(quads), max_rows=10_000_000,
+                                        max_seconds=int(cap), load_dirs=[nquads.parent])
+    except testing.ServerError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return {"failed": str(exc).strip().splitlines()[0][:200]}
+    found: dict = {"version": virtuoso_version(), "buffers": virtuoso_buffers(quads)}
+    try:
+        started = time.perf_counter()
+        server.bulk_load(nquads.parent, nquads.name, ns_unnamed_graph())
+        found["load"] = time.perf_counter() - started
+        remote = RemoteStore(server.query_url, timeout=cap + 30)
+        found["quads"] = len(remote)
+        found["rss_mb"] = peak_rss_mb(server.process.pid)
+        found["queries"] = []
+        for query in queries:
+            if "text" not in query:
+                continue
+            found["queries"].append(time_remote_query(remote, query, runs, cap))
+            print(f"    {query['name']} on Virtuoso: {found['queries'][-1].get('p50', '-')}", file=sys.stderr, flush=True)
+        found["peak_rss_mb"] = peak_rss_mb(server.process.pid)
+    except testing.ServerError as exc:
+        found["failed"] = str(exc).strip().splitlines()[0][:200]
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return found
+
+
+def time_remote_query(remote, query: dict, runs: int, cap: float) -> dict:
+    from citykg.errors import CitykgError
+
+    def run() -> int:
+        return len(list(remote.query(query["text"])))
+
+    try:
+        started = time.perf_counter()
+        rows = run()  # compiles, warms the server's caches
+        first = time.perf_counter() - started
+        times = [first] if first > SLOW_QUERY_S else timed_runs(run, runs, budget=15.0)
+    except CitykgError as exc:
+        text = str(exc)
+        # past MaxQueryExecutionTime Virtuoso sends a partial answer, or for some queries fails
+        # with SR171 "Transaction timed out"
+        if any(sign in text for sign in ("partial answer", "did not answer", "SR171")):
+            return {"name": query["name"], "timeout": cap}
+        return {"name": query["name"], "error": text.splitlines()[0][:200]}
+    return {"name": query["name"], "rows": rows, "p50": statistics.median(times), "runs": len(times)}
+
+
+def ns_unnamed_graph() -> str:
+    """Where the bulk loader would put triples without a graph (the dump has none)."""
+    from citykg.ontology import namespace as ns
+
+    return ns.GRAPH + "unnamed"
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        return int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())[1]) / 1024
+    except (OSError, TypeError):
+        return 0.0
+
+
+def virtuoso_version() -> str:
+    run = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True)
+    found = re.search(r"Version (\S+)", run.stdout + run.stderr)
+    return found[1] if found else "?"
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -517,42 +598,59 @@ def report(size: str, plan: dict, r: dict) -> str:
                  f"{raw['file']['rss_mb']:,.0f} MB | 1 |")
     lines.append(f"| (b) pyoxigraph `bulk_extend` of Quad objects, on disk | {raw['objects']['seconds']:.1f} s | "
                  f"{raw['objects']['rss_mb']:,.0f} MB | — |")
+    virtuoso_load = r.get("virtuoso") or {}
+    if "load" in virtuoso_load:
+        lines.append(f"| (c) Virtuoso bulk loader (`ld_dir`, `rdf_loader_run`, checkpoint) of the N-Quads file | "
+                     f"{virtuoso_load['load']:.1f} s | {virtuoso_load['rss_mb']:,.0f} MB (server) | "
+                     f"{virtuoso_load['load'] / raw['file']['seconds']:.2f} x (b) file |")
     lines.append(f"| `citykg query partners -p city={plan['hub']}` (whole process, median of 5) | "
                  f"{r['cli']['p50']:.2f} s | — | — |")
     lines.append(f"| `citykg --help` | {r['cli']['help']:.2f} s | — | — |")
     lines.append("")
     rdflib = r.get("rdflib")
     rdflib_by_name = {q["name"]: q for q in rdflib["queries"]} if rdflib else {}
+    virtuoso = r.get("virtuoso") or {}
+    virtuoso_by_name = {q["name"]: q for q in virtuoso.get("queries", [])}
+    cap = r.get("query_cap", 120.0)
     header = "| query (in process, on-disk store) | parameters | rows | p50 | p95 |"
     rule = "|---|---|---|---|---|"
     if rdflib:
         header += " (a) rdflib p50 | ratio |"
         rule += "---|---|"
+    if virtuoso_by_name:
+        header += " (c) Virtuoso p50 | citykg / (c) |"
+        rule += "---|---|"
     lines += [header, rule]
     ours_total, theirs_total, theirs_capped = 0.0, 0.0, False
+    sums_v = {"ours": 0.0, "theirs": 0.0, "capped": False, "left_out": []}
     for q in r["queries"]:
         if "skipped" in q:
-            lines.append(f"| {q['name']} | not measured: {q['skipped']} | | | |")
+            cells = f"| {q['name']} | not measured: {q['skipped']} | | | |"
+            cells += " | |" * (bool(rdflib) + bool(virtuoso_by_name))
+            lines.append(cells)
             continue
         params = ", ".join(f"{k}={v}" for k, v in q["params"].items()) or "—"
         if "timeout" in q:
-            lines.append(f"| {q['name']} | {params} | — | > {q['timeout']:.0f} s (stopped) | — |")
-            continue
-        row = f"| {q['name']} | {params} | {q['rows']} | {ms(q['p50'])} | {ms(q['p95'])} |"
-        if rdflib:
+            row = f"| {q['name']} | {params} | — | > {q['timeout']:.0f} s (stopped) | — |"
+            if rdflib:
+                row += " — | — |"
+        else:
+            row = f"| {q['name']} | {params} | {q['rows']} | {ms(q['p50'])} | {ms(q['p95'])} |"
+        if rdflib and "timeout" not in q:
             theirs = rdflib_by_name.get(q["name"], {})
             if theirs.get("error"):  # left out of both sums: there is nothing to compare
                 row += f" fails: {theirs['error'][:60]} | — |"
-                lines.append(row)
-                continue
-            ours_total += q["p50"]
-            if theirs.get("p50") is None:
+            elif theirs.get("p50") is None:
+                ours_total += q["p50"]
                 theirs_capped = True
                 theirs_total += r["rdflib_timeout"]
                 row += f" > {r['rdflib_timeout']:.0f} s | > {r['rdflib_timeout'] / q['p50']:.0f} x |"
             else:
+                ours_total += q["p50"]
                 theirs_total += theirs["p50"]
                 row += f" {ms(theirs['p50'])} | {theirs['p50'] / q['p50']:.0f} x |"
+        if virtuoso_by_name:
+            row += virtuoso_cells(q, virtuoso_by_name.get(q["name"]), sums_v)
         lines.append(row)
     lines.append("")
     if rdflib:
@@ -564,7 +662,7 @@ def report(size: str, plan: dict, r: dict) -> str:
                      f"{r['rdflib_timeout']:.0f} s counts as {r['rdflib_timeout']:.0f} s; a query rdflib "
                      "fails on counts on neither side.")
         lines.append("")
-    lines.append(f"Baseline (c), Virtuoso: {describe_missing(r['virtuoso'])}")
+    lines.append(virtuoso_summary(virtuoso, sums_v, build, raw, cap))
     lines.append("")
     lines.append("| other step | time | notes |")
     lines.append("|---|---|---|")
@@ -592,9 +690,20 @@ def report(size: str, plan: dict, r: dict) -> str:
     if "missing" in endpoint or "failed" in endpoint:
         lines.append(f"| `citykg serve`, 4 clients | not measured: {describe_missing(endpoint)} | |")
     else:
-        lines.append(f"| `citykg serve`, {endpoint['clients']} clients, partners of the hub | "
-                     f"{endpoint['per_second']:.0f} queries/s | p50 {ms(endpoint['p50'])}, "
-                     f"{endpoint['requests']} answered, {endpoint['errors']} errors |")
+        notes = f"latency p50 {ms(endpoint['p50'])}"
+        if endpoint.get("p95") is not None:
+            notes += f", p95 {ms(endpoint['p95'])}"
+        if endpoint.get("in_process_p50") is not None:
+            notes += f" (in process: {ms(endpoint['in_process_p50'])})"
+        checked = "in_process_p50" in endpoint  # earlier runs did not compare the rows
+        notes += f"; {endpoint['requests']} {'right answers' if checked else 'answered'}"
+        if endpoint.get("seconds"):
+            notes += f" in {endpoint['seconds']:.0f} s"
+        notes += f", {endpoint['errors']} errors"
+        if endpoint.get("first_error"):
+            notes += f" (first: {endpoint['first_error'][:80]})"
+        lines.append(f"| `citykg serve --workers {endpoint.get('workers', 4)}`, {endpoint['clients']} clients sending "
+                     f"the hub's partner query | {endpoint['per_second']:.1f} queries/s | {notes} |")
     lines.append("")
     lines += targets(size, r, ratio_file, rdflib and theirs_total / ours_total)
     return "\n".join(lines) + "\n"
@@ -627,6 +736,64 @@ def build_report(size: str, plan: dict, r: dict) -> str:
         f"| build <= 1.5 x raw bulk load (N-Quads file) | {ratio:.2f} x | {verdict(ratio <= TARGETS['build_ratio'])} |",
     ]
     return "\n".join(rows) + "\n"
+
+
+def times(ratio: float) -> str:
+    if ratio >= 10:
+        return f"{ratio:.0f} x"
+    return f"{ratio:.2f} x" if ratio >= 0.1 else f"{ratio:.2g} x"
+
+
+def virtuoso_cells(q: dict, theirs: dict | None, sums: dict) -> str:
+    """The (c) cells of one query row; adds the query to the catalogue sums when both sides have
+    a time (a Virtuoso query stopped at the cap counts as the cap)."""
+    if theirs is None:
+        sums["left_out"].append(f"{q['name']} (not sent)")
+        return " — | — |"
+    if "error" in theirs:
+        sums["left_out"].append(f"{q['name']} (Virtuoso fails)")
+        return f" fails: {theirs['error'][:60]} | — |"
+    ours = q.get("p50")
+    if "timeout" in theirs:
+        if ours is None:
+            sums["left_out"].append(f"{q['name']} (stopped on both)")
+            return f" > {theirs['timeout']:.0f} s (stopped) | — |"
+        sums["ours"] += ours
+        sums["theirs"] += theirs["timeout"]
+        sums["capped"] = True
+        return f" > {theirs['timeout']:.0f} s (stopped) | < {times(ours / theirs['timeout'])} |"
+    rows = "" if theirs["rows"] == q.get("rows") else f" ({theirs['rows']} rows)"
+    if ours is None:
+        sums["left_out"].append(f"{q['name']} (stopped in citykg)")
+        return f" {ms(theirs['p50'])}{rows} | > {times(q['timeout'] / theirs['p50'])} |"
+    sums["ours"] += ours
+    sums["theirs"] += theirs["p50"]
+    return f" {ms(theirs['p50'])}{rows} | {times(ours / theirs['p50'])} |"
+
+
+def virtuoso_summary(found: dict, sums: dict, build: dict, raw: dict, cap: float) -> str:
+    if "load" not in found:
+        return f"Baseline (c), Virtuoso: {describe_missing(found)}"
+    text = (f"Baseline (c): Virtuoso Open Source {found['version']} (`virtuoso-t`, {found['buffers']:,} buffers), "
+            f"started by the runner, bulk-loaded the same N-Quads file ({found['quads']:,} quads"
+            f"{'' if found['quads'] == raw['file']['quads'] else ' of the ' + format(raw['file']['quads'], ',')}) in "
+            f"{found['load']:.1f} s: {times(found['load'] / raw['file']['seconds'])} the raw pyoxigraph load (b), "
+            f"{times(found['load'] / build['seconds'])} `citykg build` from the tables. ")
+    if found.get("peak_rss_mb"):
+        text += f"The server peaked at {found['peak_rss_mb']:,.0f} MB through the queries. "
+    if "failed" in found:
+        return text + f"Its queries failed: {found['failed']}"
+    sign = "<" if sums["capped"] else ""
+    text += (f"Each query's bound text went to Virtuoso's endpoint through `citykg.graph.remote`, as citykg "
+             "queries a server store (so its time includes HTTP and parsing the JSON results; citykg's is in "
+             f"process). The catalogue's p50s add up to {sums['theirs']:.2f} s on Virtuoso and "
+             f"{sums['ours']:.2f} s in citykg: citykg takes {sign}{times(sums['ours'] / sums['theirs'])} "
+             "Virtuoso's time.")
+    if sums["capped"]:
+        text += f" A Virtuoso query stopped at {cap:.0f} s counts as {cap:.0f} s."
+    if sums["left_out"]:
+        text += f" Left out of both sums: {', '.join(sums['left_out'])}."
+    return text
 
 
 def rdflib_version() -> str:
@@ -731,9 +898,13 @@ def main() -> None:
     parser.add_argument("--rdflib-timeout", type=float, default=60.0, help="cap per rdflib query, seconds")
     parser.add_argument("--export-cap", type=float, default=300.0, help="cap per export format, seconds")
     parser.add_argument("--no-docs", action="store_true", help="print the report only")
+    parser.add_argument("--ports", default=f"{PORTS.start}-{PORTS.stop - 1}",
+                        help="loopback ports the runner may take for its servers, FIRST-LAST")
     parser.add_argument("--build-only", action="store_true",
                         help="measure the build and the raw bulk loads only (for the huge size)")
     args = parser.parse_args()
+    first, _, last = args.ports.partition("-")
+    ports = range(int(first), int(last or first) + 1)
 
     sys.path.insert(0, str(HERE))
     import generate
@@ -747,7 +918,7 @@ def main() -> None:
     plan = {**generate.read_summary(tables)}
     env = environment(plan)
     store = work / "store"
-    results: dict = {"rdflib_timeout": args.rdflib_timeout}
+    results: dict = {"rdflib_timeout": args.rdflib_timeout, "query_cap": args.query_cap}
 
     step = lambda message: print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)  # noqa: E731
     step("build")
@@ -769,14 +940,17 @@ def main() -> None:
     if args.size == "small":
         step("rdflib (a)")
         results["rdflib"] = measure_rdflib(nquads, results["queries"], work, args.rdflib_timeout)
-    results["virtuoso"] = measure_virtuoso()
+    step("Virtuoso (c)")
+    results["virtuoso"] = measure_virtuoso(nquads, results["raw"]["file"]["quads"], results["queries"], work, ports,
+                                           args.runs, args.query_cap)
     step("network")
     results["network"] = measure_network(store, env)
     step("exports")
     results["exports"] = measure_exports(store, work, env, args.export_cap)
     step("endpoint")
-    partners = next((q for q in results["queries"] if q["name"] == "partners" and "text" in q), None)
-    results["endpoint"] = measure_endpoint(store, partners["text"], env) if partners else {"missing": "partners query"}
+    partners = next((q for q in results["queries"] if q["name"] == "partners" and "p50" in q), None)
+    results["endpoint"] = (measure_endpoint(store, partners, env, ports) if partners
+                           else {"missing": "a measured partners query"})
     (work / "results.json").write_text(json.dumps(results, indent=1, default=str))
     finish(args, report(args.size, plan, results))
 

@@ -7,8 +7,8 @@ is one more entry.
 RDF formats stream: quads go from the store to pyoxigraph's serialiser one at a time (JSON-LD a
 few thousand triples at a time, compacted by pyld with ``ontology/context.jsonld``), so an export
 never holds a copy of the store. N-Quads and TriG keep the named graphs (one per source, plus the
-gazetteer and the ontology); the other RDF formats merge them into one graph. GraphML, GEXF and
-CSV write a network projection of ``citykg.graph.network``.
+gazetteer and the ontology); the other RDF formats merge them into one graph, graph by graph,
+each triple once. GraphML, GEXF and CSV write a network projection of ``citykg.graph.network``.
 
 >>> import citykg, io
 >>> store = citykg.build(store=":memory:")
@@ -24,11 +24,13 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 import pyoxigraph
-from pyoxigraph import NamedNode, Quad, RdfFormat
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple
 
 from citykg.errors import CitykgError
 from citykg.ontology import namespace as ns
@@ -36,6 +38,7 @@ from citykg.ontology import namespace as ns
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 50_000
 JSONLD_CHUNK = 2_000  # triples compacted together: pyld's cost grows faster than linearly
+REMEMBERED_TERMS = 100_000  # bounds the memory of a JSON-LD export's remembered term choices
 PREFIXES = {**ns.PREFIXES, "place": ns.ID + "place/", "country": ns.ID + "country/",
             "dataset": ns.ID + "dataset/", "graph": ns.GRAPH}
 NETWORK_KINDS_HINT = "partnership"
@@ -92,7 +95,7 @@ def iter_triples(store, graphs: list[str] | None) -> Iterator[pyoxigraph.Triple]
     """The triples of the given graphs merged (of all graphs when ``None``), streamed."""
     if _is_embedded(store):
         if graphs is None:
-            yield from _union_by_subject(store.store)
+            yield from _union_of_graphs(store.store, data_graphs(store))
             return
         for graph in graphs:
             for quad in store.store.quads_for_pattern(None, None, None, NamedNode(graph)):
@@ -105,19 +108,19 @@ def iter_triples(store, graphs: list[str] | None) -> Iterator[pyoxigraph.Triple]
         yield from store.triples(graph)
 
 
-def _union_by_subject(store: pyoxigraph.Store) -> Iterator[pyoxigraph.Triple]:
-    """The union of the named graphs, a subject at a time: each subject's triples come together
-    (one block in Turtle, one node object in JSON-LD), once each however many graphs hold them.
-    Only the set of subjects and one subject's triples are held, never the whole graph."""
-    subjects = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-    for solution in subjects:
-        triples = {
-            quad.triple for quad in store.quads_for_pattern(solution[0], None, None, None)
-            if isinstance(quad.graph_name, NamedNode) and not quad.graph_name.value.startswith(ns.STAGING_GRAPH)
-        }
-        # the store gives a subject's triples graph by graph; by predicate, each property is one
-        # entry of the subject's node object
-        yield from sorted(triples, key=lambda t: (t.predicate.value, str(t.object)))
+def _union_of_graphs(store: pyoxigraph.Store, graphs: list[str]) -> Iterator[pyoxigraph.Triple]:
+    """The union of the named graphs, graph by graph: a triple comes with the first graph that
+    holds it and is left out of the later ones (Oxigraph looks it up in each earlier graph), so
+    only the store's cursor is held, never a set of triples (a CONSTRUCT would keep one to drop
+    duplicates: 600 MB at two million triples). Within a graph a subject's triples come together
+    (one Turtle block, one JSON-LD node object); a subject with facts in several graphs (a city:
+    its source's, the gazetteer's) comes once per graph."""
+    for position, graph in enumerate(graphs):
+        if position == 0:
+            yield from map(attrgetter("triple"), store.quads_for_pattern(None, None, None, NamedNode(graph)))
+            continue
+        earlier = " ".join(f"FILTER NOT EXISTS {{ GRAPH <{g}> {{ ?s ?p ?o }} }}" for g in graphs[:position])
+        yield from starmap(Triple, store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} {earlier} }}"))
 
 
 def iter_quads(store, graphs: list[str] | None) -> Iterator[Quad]:
@@ -177,10 +180,9 @@ def context() -> dict:
     return json.loads(read_text("context.jsonld"))
 
 
-def compact_jsonld(triples: list[pyoxigraph.Triple]) -> list[dict]:
-    """Node objects for these triples, compacted with citykg's context (by pyld)."""
-    from pyld import jsonld
-
+def compact_jsonld(triples: list[pyoxigraph.Triple], processor=None) -> list[dict]:
+    """Node objects for these triples, compacted with citykg's context (by pyld; pass one
+    :func:`compaction_processor` for all the chunks of an export)."""
     expanded = json.loads(pyoxigraph.serialize(triples, format=RdfFormat.JSON_LD))
     for node in expanded if isinstance(expanded, list) else [expanded]:
         # rdf:type objects are node types: "@type", as JSON-LD's own RDF conversion writes them
@@ -189,8 +191,112 @@ def compact_jsonld(triples: list[pyoxigraph.Triple]) -> list[dict]:
             node[RDF_TYPE] = [t for t in types if "@id" not in t]
         if types:
             node["@type"] = node.get("@type", []) + [t["@id"] for t in types if "@id" in t]
-    compacted = jsonld.compact(expanded, context(), {"graph": True})
+    if processor is None:
+        from pyld import jsonld
+
+        return jsonld.compact(expanded, context(), {"graph": True}).get("@graph", [])
+    # pyoxigraph writes expanded JSON-LD already (every value an object in an array, full IRIs):
+    # pyld's own expansion of it would change nothing and costs as much as the compaction
+    compacted = processor.compact(expanded, context(), {"graph": True, "skipExpansion": True})
     return compacted.get("@graph", [])
+
+
+def compaction_processor():
+    """A pyld processor that does not redo, for every value, the work whose answer it has seen.
+
+    pyld compacts each IRI anew, walking its inverse context and then every term of the context
+    to find a prefix: at a few million triples that is most of a JSON-LD export. Two shortcuts
+    keep its answers (``tests/test_export.py`` checks the documents are the ones pyld alone
+    writes):
+
+    - the term for a property (``vocab=True``) or a keyword depends on the property, the
+      context and the value's shape (its keys, type and language), not on its text; for a
+      reference to a node, only on whether the node's IRI is itself a term: those choices are
+      remembered;
+    - a node's IRI (``vocab=False``) is a prefix term and the rest of the IRI, and only terms
+      whose IRI starts the IRI up to its last ``/`` or ``#`` can be that prefix: pyld's choice
+      among them is made over those few, found once per namespace, instead of over all terms.
+
+    At most :data:`REMEMBERED_TERMS` of each are kept.
+    """
+    from pyld.jsonld import JsonLdProcessor
+
+    class Remembering(JsonLdProcessor):
+        def __init__(self):
+            super().__init__()
+            self.terms: dict = {}
+            self.prefixes: dict = {}
+            self.term_iris: dict = {}
+
+        def _compact_iri(self, active_ctx, iri, value=None, vocab=False, base=None, reverse=False):
+            uuid = active_ctx.get("_uuid")
+            if uuid is None or not isinstance(iri, str):
+                return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+            keyword = iri.startswith("@")  # its alias, if any: pyld compacts it as a property
+            if not vocab and not keyword:
+                curie = self._curie(active_ctx, uuid, iri) if value is None and not reverse else None
+                return curie or super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+            shape = _value_shape(value, self._term_iris(active_ctx, uuid))
+            if shape is None:
+                return super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+            key = (uuid, iri, shape, vocab, reverse)
+            term = self.terms.get(key)
+            if term is None:
+                term = super()._compact_iri(active_ctx, iri, value, vocab, base, reverse)
+                if len(self.terms) < REMEMBERED_TERMS:
+                    self.terms[key] = term
+            return term
+
+        def _curie(self, active_ctx, uuid, iri: str) -> str | None:
+            """pyld's compact IRI (its shortest usable ``prefix:rest``, then the first in order),
+            chosen among the prefixes of the IRI's namespace; None to let pyld decide (no prefix
+            fits, or a term's IRI reaches past the namespace into the local name)."""
+            namespace = iri[: max(iri.rfind("/"), iri.rfind("#")) + 1]
+            if not namespace or namespace == iri:
+                return None
+            mappings = active_ctx["mappings"]
+            key = (uuid, namespace)
+            if key not in self.prefixes:
+                iris = [(term, d["@id"]) for term, d in mappings.items()
+                        if d and isinstance(d.get("@id"), str) and d["@id"] and ":" not in term]
+                reaching = any(len(d) > len(namespace) and d.startswith(namespace) for _, d in iris)
+                found = None if reaching else [(t, d) for t, d in iris if namespace.startswith(d)]
+                if len(self.prefixes) < REMEMBERED_TERMS:
+                    self.prefixes[key] = found
+            else:
+                found = self.prefixes[key]
+            best = None
+            for term, prefix in found or ():
+                curie = f"{term}:{iri[len(prefix):]}"
+                usable = (mappings[term]["_prefix"] and curie not in mappings) or \
+                    (mappings.get(curie) or {}).get("@id") == iri
+                if usable and (best is None or (len(curie), curie) < (len(best), best)):
+                    best = curie
+            return best
+
+        def _term_iris(self, active_ctx, uuid) -> frozenset:
+            if uuid not in self.term_iris:
+                self.term_iris[uuid] = frozenset(d["@id"] for d in active_ctx["mappings"].values()
+                                                 if d and isinstance(d.get("@id"), str))
+            return self.term_iris[uuid]
+
+    return Remembering()
+
+
+def _value_shape(value, term_iris: frozenset):
+    """What of ``value`` pyld's choice of a term looks at; None for values it is not worth
+    remembering (lists, nested nodes): those go to pyld every time."""
+    if value is None:
+        return ("none",)
+    if not isinstance(value, dict):
+        return None
+    if "@value" in value:
+        if not all(isinstance(v, str) for k, v in value.items() if k != "@value"):
+            return None
+        return ("value",) + tuple(sorted((k, v) for k, v in value.items() if k != "@value"))
+    if len(value) == 1 and isinstance(value.get("@id"), str):
+        return ("id", value["@id"] if value["@id"] in term_iris else None)
+    return None
 
 
 def write_jsonld(store, output: BinaryIO, graphs, progress: Progress | None = None, **_options) -> int:
@@ -202,8 +308,9 @@ def write_jsonld(store, output: BinaryIO, graphs, progress: Progress | None = No
     output.write(json.dumps(context()["@context"], ensure_ascii=False, indent=1).encode("utf-8"))
     output.write(b',\n"@graph": [')
     first = True
+    processor = compaction_processor()
     for chunk in subject_chunks(counted(iter_triples(store, graphs), progress, counter), JSONLD_CHUNK):
-        for node in compact_jsonld(chunk):
+        for node in compact_jsonld(chunk, processor):
             output.write(b"\n" if first else b",\n")
             output.write(json.dumps(node, ensure_ascii=False).encode("utf-8"))
             first = False

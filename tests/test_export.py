@@ -113,6 +113,48 @@ def test_jsonld_is_compacted_with_the_published_context(files):
     assert all(not key.startswith("http") for node in nodes.values() for key in node)
 
 
+def test_export_compaction_writes_what_pyld_alone_writes(omsk_store):
+    """The export remembers pyld's term choices and skips its second expansion: the node objects
+    must still be the ones pyld writes from scratch, for every chunk of the bundled graph."""
+    triples = list(export_module.iter_triples(omsk_store, None))
+    processor = export_module.compaction_processor()
+    chunks = list(export_module.subject_chunks(triples, 300))
+    assert len(chunks) > 5
+    for chunk in chunks:
+        assert export_module.compact_jsonld(chunk, processor) == export_module.compact_jsonld(chunk)
+    assert len(processor.terms) > 20  # it did remember choices, across chunks
+    # a property with values of other shapes than the ones remembered gets other terms; IRIs
+    # in namespaces a term reaches into, or that no term starts, are pyld's to compact
+    from pyoxigraph import Literal, NamedNode, Triple
+
+    place, population = NamedNode(ns.ID + "place/x"), NamedNode(ns.CKG + "population")
+    odd = [Triple(place, population, Literal("many")), Triple(place, population, Literal("viele", language="de")),
+           Triple(place, NamedNode(ns.CKG + "partnerOf"), NamedNode(ns.CKG + "City"))]
+    odd += [Triple(NamedNode(iri), NamedNode(ns.CKG + "partnerOf"), place) for iri in (
+        "https://w3id.org/citykg/x", "https://w3id.org/citykg/ontology#Nothing", "http://example.org/a/b",
+        ns.ID + "place/", "urn:x:y", "https://w3id.org/citykg/concept/agreement-kind/twinning")]
+    for triple in odd:
+        assert export_module.compact_jsonld([triple], processor) == export_module.compact_jsonld([triple]), triple
+
+
+def test_merged_export_writes_a_triple_held_by_several_graphs_once(tmp_path):
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from citykg import open_store
+
+    store = open_store(":memory:")
+    shared = (NamedNode(ns.ID + "place/x"), NamedNode(ns.RDFS + "label"), Literal("X", language="en"))
+    store.replace_graphs({
+        ns.source_graph("a"): [Quad(*shared, NamedNode(ns.source_graph("a")))],
+        ns.source_graph("b"): [Quad(*shared, NamedNode(ns.source_graph("b"))),
+                               Quad(shared[0], NamedNode(ns.CKG + "population"), Literal(5),
+                                    NamedNode(ns.source_graph("b")))],
+    })
+    path = tmp_path / "merged.nt"
+    assert export(store, path) == 2
+    assert len(path.read_text().splitlines()) == 2
+
+
 def test_context_keeps_up_with_the_ontology():
     """Every ckg: property is a bare term through @vocab; the ones that link nodes must be
     coerced to @id and the numeric ones typed, or the compact form falls back to value objects."""

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +19,7 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 import citykg
+from citykg import testing
 from citykg.cli import main
 from citykg.errors import CitykgError
 from citykg.queries import list_queries
@@ -34,14 +32,7 @@ SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c)
 
 
 def free_port() -> int:
-    for port in random.sample(PORTS, len(PORTS)):  # test sessions side by side rarely collide
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
+    return testing.free_port(PORTS)
 
 
 @pytest.fixture(scope="module")
@@ -55,25 +46,12 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(built):
     """``citykg serve`` as users start it, in its own process."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "citykg", "serve", "--store", str(built), "--port", str(port), "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=1).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"citykg serve did not start: {process.communicate()[1]}")
-            time.sleep(0.1)
-    yield base
-    process.terminate()
-    _, err = process.communicate(timeout=10)
+    try:
+        served = testing.start_serve(built, PORTS)
+    except testing.ServerError as exc:
+        pytest.fail(str(exc))
+    yield served.url
+    err = served.stop()
     assert "127.0.0.1" in err and "Traceback" not in err, err
 
 
