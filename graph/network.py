@@ -17,14 +17,19 @@ only pairs up the places of each agreement or event and adds up the pairs. The k
 
 Node ids are IRIs. Every attribute is a str, int or float (never None, never a list: several values
 are joined with ``"; "``) so that GraphML, GEXF and CSV writers take a projection as it is.
+
+This module checks the filters and puts a projection together; ``network_links`` builds the links
+of each kind, ``network_attributes`` adds what the nodes and links show, and ``network_queries``
+runs the queries.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import combinations
+from typing import Iterator
 
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
@@ -32,14 +37,11 @@ from pyoxigraph import Literal, NamedNode
 from citykg.errors import CitykgError
 from citykg.ontology import namespace as ns
 
+from .network_attributes import add_attributes, add_details
+from .network_links import BUILDERS
+from .network_queries import rows, tail
+
 KINDS = ("partnership", "interaction", "city-organisation", "organisation-event", "country")
-# Above this many nodes, attribute queries fetch every place rather than list the ones wanted:
-# Oxigraph answers a long VALUES list more slowly than a scan of the whole store (measured on the
-# Wikipedia list: 2,000 places listed took longer than all 17,000).
-VALUES_LIMIT = 500
-DETAIL_LINES = 12
-QUOTE_CHARS = 240
-XSD_INTEGER = NamedNode(ns.XSD + "integer")
 
 
 @dataclass(frozen=True)
@@ -121,19 +123,18 @@ def project(store, kind: str = "partnership", *, details: bool = True, attribute
         raise CitykgError(f"unknown network filter '{unknown[0]}': expected one of {', '.join(known)}")
     spec = Filters(**{k: v for k, v in filters.items() if v is not None})
     spec = _checked(spec, kind)
-    builder = {
-        "partnership": _partnership,
-        "interaction": _interaction,
-        "city-organisation": _city_organisation,
-        "organisation-event": _organisation_event,
-        "country": _country,
-    }[kind]
-    graph = builder(store, spec)
+    with _collector_paused():
+        return _projected(store, kind, spec, details=details, attributes=attributes, limit=limit)
+
+
+def _projected(store, kind: str, spec: Filters, *, details: bool, attributes: bool, limit: int | None) -> nx.Graph:
+    # the IRIs of what each link stands for are kept for the details only
+    graph = BUILDERS[kind](store, spec, links=details)
     graph.graph.update(kind=kind, title=TITLES[kind], filters=spec.describe())
     if spec.city:
         graph = _ego(store, graph, spec)
     if attributes or details or spec.countries or kind == "country":
-        _add_attributes(store, graph)
+        add_attributes(store, graph)
     else:
         for _, data in graph.nodes(data=True):
             data.pop("_type", None)
@@ -141,14 +142,25 @@ def project(store, kind: str = "partnership", *, details: bool = True, attribute
     if limit is not None:
         graph = largest_first(graph, limit)
     if details:
-        _add_details(store, graph)
-    else:
-        for _, _, data in graph.edges(data=True):
-            data.pop("_links", None)
+        add_details(store, graph)
     if graph.number_of_nodes() == 0 and not graph.graph.get("note"):
         described = spec.describe()
         graph.graph["note"] = NOTHING[kind] + (f" ({described})" if described else "") + "."
     return graph
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a projection is built. A world-sized one makes a million
+    rows, sets and dicts that stay alive until it is done, and the collector walked all of them
+    again and again as they piled up (a fifth of the time); none of them holds a reference cycle."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # -- checking the filters ------------------------------------------------------------------------
@@ -194,7 +206,7 @@ def _country_code(value: str) -> str:
     return country.code
 
 
-def _kind_terms(store, scheme: str, kinds: tuple[str, ...]) -> list:
+def kind_terms(store, scheme: str, kinds: tuple[str, ...]) -> list:
     """The concepts of ``scheme`` named by ``kinds`` (ids such as ``twinning``, or labels)."""
     from citykg.queries import load_query
     from citykg.queries.run import with_values
@@ -207,7 +219,7 @@ def _kind_terms(store, scheme: str, kinds: tuple[str, ...]) -> list:
         found = [solution[0] for solution in store.query(text)]
         if not found:
             text = with_values(load_query("concepts-in-scheme", "system").text, {"_scheme": [scheme_iri]})
-            known = sorted(_tail(solution[0].value) for solution in store.query(text))
+            known = sorted(tail(solution[0].value) for solution in store.query(text))
             what = scheme.replace("-", " ")
             raise CitykgError(f"'{value}' is not an {what}: expected one of {', '.join(known)}"
                               if what[0] in "aeiou" else
@@ -223,351 +235,11 @@ def _city_nodes(store, city: str) -> list[str]:
         return [city]
     found = [place.value for place in places_named(store, city)]
     if not found:
-        names = [row["label"] for row in _rows(store, "place-names")]
+        names = [row["label"] for row in rows(store, "place-names")]
         close = difflib.get_close_matches(city, names, n=3, cutoff=0.75)
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         raise CitykgError(f"no place named '{city}' in the store{hint}")
     return found
-
-
-# -- running the queries ---------------------------------------------------------------------------
-
-
-def _rows(store, name: str, values: dict[str, list] | None = None) -> list[dict]:
-    """The rows of a ``queries/network`` query as dicts of plain values (str, int, float, None)."""
-    from citykg.queries import load_query
-    from citykg.queries.run import with_values
-
-    text = load_query(name, "network").text
-    if values:
-        text = with_values(text, values)
-    try:
-        result = store.query(text)
-    except SyntaxError as exc:
-        raise CitykgError(f"network query {name} is not valid SPARQL: {exc}") from None
-    columns = [v.value for v in result.variables]
-    return [dict(zip(columns, (_plain(t) for t in solution))) for solution in result]
-
-
-def _plain(term):
-    if term is None:
-        return None
-    if type(term) is NamedNode:
-        return term.value
-    if isinstance(term, Literal):
-        datatype = term.datatype.value
-        if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger", "#positiveInteger", "#gYear")):
-            try:
-                return int(term.value)
-            except ValueError:
-                return term.value
-        if datatype.endswith(("#decimal", "#double", "#float")):
-            return float(term.value)
-    return term.value
-
-
-def _year_values(store, spec: Filters, scheme: str | None) -> dict[str, list]:
-    values: dict[str, list] = {}
-    if spec.year_from is not None:
-        values["_from"] = [Literal(str(spec.year_from), datatype=XSD_INTEGER)]
-    if spec.year_to is not None:
-        values["_to"] = [Literal(str(spec.year_to), datatype=XSD_INTEGER)]
-    if spec.kinds:
-        values["_kind"] = _kind_terms(store, scheme, spec.kinds)
-    return values
-
-
-def _narrowed(store, name: str, var: str, wanted) -> list[dict]:
-    """Rows of an attribute query for the ``wanted`` IRIs only (all rows when there are many)."""
-    wanted = set(wanted)
-    if not wanted:
-        return []
-    if len(wanted) <= VALUES_LIMIT:
-        return _rows(store, name, {var: [NamedNode(iri) for iri in sorted(wanted)]})
-    return [row for row in _rows(store, name) if row[var] in wanted]
-
-
-# -- the projections -------------------------------------------------------------------------------
-#
-# Each builder returns the links only: node ids marked with what they are (``_type``: place,
-# organisation or event) and edges carrying the IRIs of what links them (``_links``). Attributes
-# and readable details are added once the graph has been narrowed to what will be kept.
-
-BASED_IN = "based-in"
-
-
-class _Links:
-    """Pairs of nodes and what links them, added up before they become a graph."""
-
-    def __init__(self):
-        self.pairs: dict[tuple[str, str], dict] = {}
-
-    def add(self, a: str, b: str, link: str, relation: str, year: int | None) -> None:
-        if a == b:
-            return
-        key = (a, b) if a < b else (b, a)
-        entry = self.pairs.get(key)
-        if entry is None:
-            entry = self.pairs[key] = {"links": set(), "relations": defaultdict(set), "years": set()}
-        entry["links"].add(link)
-        entry["relations"][relation].add(link)
-        if year is not None:
-            entry["years"].add(year)
-
-    def graph(self, types: dict[str, str] | None = None, default_type: str = "place") -> nx.Graph:
-        graph = nx.Graph()
-        for (a, b), entry in self.pairs.items():
-            attributes = {"weight": len(entry["links"]), "relation": "; ".join(sorted(entry["relations"]))}
-            if entry["years"]:
-                attributes["first_year"] = min(entry["years"])
-                attributes["last_year"] = max(entry["years"])
-            attributes["_links"] = sorted(entry["links"])
-            attributes["_counts"] = {r: len(links) for r, links in entry["relations"].items()}
-            graph.add_edge(a, b, **attributes)
-        for node in graph:
-            graph.nodes[node]["_type"] = (types or {}).get(node, default_type)
-        return graph
-
-
-def _partnership(store, spec: Filters) -> nx.Graph:
-    places_of: dict[str, set[str]] = defaultdict(set)
-    year_of: dict[str, int | None] = {}
-    for row in _rows(store, "partnership", _year_values(store, spec, "agreement-kind")):
-        places_of[row["agreement"]].add(row["place"])
-        year_of[row["agreement"]] = row["year"]
-    links = _Links()
-    for agreement, places in places_of.items():
-        for a, b in combinations(sorted(places), 2):
-            links.add(a, b, agreement, "agreement", year_of[agreement])
-    graph = links.graph()
-    for _, _, data in graph.edges(data=True):
-        del data["_counts"]
-        data["agreements"] = data["weight"]
-    return graph
-
-
-def _interaction(store, spec: Filters) -> nx.Graph:
-    hosts: dict[str, set[str]] = defaultdict(set)
-    guests: dict[str, set[str]] = defaultdict(set)
-    year_of: dict[str, int | None] = {}
-    for row in _rows(store, "interaction", _year_values(store, spec, "event-kind")):
-        (hosts if row["role"] == "host" else guests)[row["event"]].add(row["place"])
-        year_of[row["event"]] = row["year"]
-    links = _Links()
-    for event in year_of:
-        host, guest = hosts[event], guests[event] - hosts[event]
-        for g in guest:
-            for h in host:
-                links.add(g, h, event, "visit", year_of[event])
-        for a, b in combinations(sorted(guest), 2):
-            links.add(a, b, event, "event in common", year_of[event])
-    graph = links.graph()
-    for _, _, data in graph.edges(data=True):
-        counts = data.pop("_counts")
-        data["events"] = data["weight"]
-        data["visits"] = counts.get("visit", 0)
-        data["common_events"] = counts.get("event in common", 0)
-    return graph
-
-
-def _city_organisation(store, spec: Filters) -> nx.Graph:
-    rows = _rows(store, "city-organisation", _year_values(store, spec, "organisation-kind"))
-    if spec.year_from is not None or spec.year_to is not None:
-        # an organisation's base has no date: keep it for organisations active in the range only
-        active = {row["organisation"] for row in rows if row["relation"] != BASED_IN}
-        rows = [row for row in rows if row["organisation"] in active]
-    links = _Links()
-    for row in rows:
-        links.add(row["organisation"], row["place"], row["link"] or BASED_IN, row["relation"], row["year"])
-    graph = links.graph({row["organisation"]: "organisation" for row in rows})
-    for _, _, data in graph.edges(data=True):
-        del data["_counts"]
-    return graph
-
-
-def _organisation_event(store, spec: Filters) -> nx.Graph:
-    rows = _rows(store, "organisation-event", _year_values(store, spec, "event-kind"))
-    links = _Links()
-    roles: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in rows:
-        links.add(row["organisation"], row["event"], row["link"], row["relation"], row["year"])
-        if row["role"]:
-            roles[(row["organisation"], row["event"])].add(row["role"])
-    types = {row["organisation"]: "organisation" for row in rows}
-    types.update({row["event"]: "event" for row in rows})
-    graph = links.graph(types)
-    for _, _, data in graph.edges(data=True):
-        del data["_counts"]
-    for (organisation, event), names in roles.items():
-        graph.edges[organisation, event]["role"] = "; ".join(sorted(names))
-    return graph
-
-
-def _country(store, spec: Filters) -> nx.Graph:
-    from citykg.loaders.gazetteer import country_by_code
-
-    cities = _partnership(store, spec) if spec.base == "partnership" else _interaction(store, spec)
-    _add_attributes(store, cities)
-    graph = nx.Graph()
-    members: dict[str, list[str]] = defaultdict(list)
-    for node, data in cities.nodes(data=True):
-        if data.get("country"):
-            members[data["country"]].append(node)
-    domestic: dict[str, int] = defaultdict(int)
-    pairs: dict[tuple[str, str], dict] = {}
-    for a, b, data in cities.edges(data=True):
-        ca, cb = cities.nodes[a].get("country"), cities.nodes[b].get("country")
-        if not ca or not cb:
-            continue
-        if ca == cb:
-            domestic[ca] += 1
-            continue
-        key = (ns.country(ca), ns.country(cb)) if ca < cb else (ns.country(cb), ns.country(ca))
-        entry = pairs.setdefault(key, {"pairs": 0, "links": set(), "years": set()})
-        entry["pairs"] += 1
-        entry["links"].update(data["_links"])
-        entry["years"].update(y for y in (data.get("first_year"), data.get("last_year")) if y is not None)
-    count = "agreements" if spec.base == "partnership" else "events"
-    for (a, b), entry in pairs.items():
-        attributes = {"weight": entry["pairs"], "pairs": entry["pairs"], count: len(entry["links"]),
-                      "relation": spec.base, "_links": sorted(entry["links"])}
-        if entry["years"]:
-            attributes["first_year"] = min(entry["years"])
-            attributes["last_year"] = max(entry["years"])
-        graph.add_edge(a, b, **attributes)
-    for code, nodes in members.items():
-        node = ns.country(code)
-        if node not in graph:
-            continue  # a country whose cities only partner each other has no link to draw
-        country = country_by_code(code)
-        located = [cities.nodes[n] for n in nodes if "lat" in cities.nodes[n]]
-        attributes = {
-            "_type": "country",
-            "label": country.name_en if country else code,
-            "kind": "country",
-            "country": code,
-            "country_label": country.name_en if country else code,
-            "cities": len(nodes),
-            "domestic_pairs": domestic.get(code, 0),
-        }
-        if country:
-            attributes["label_ru"] = country.name_ru
-        if located:
-            # a country's point on the map is the mean position of its cities in the network
-            attributes["lat"] = sum(d["lat"] for d in located) / len(located)
-            attributes["lon"] = sum(d["lon"] for d in located) / len(located)
-        graph.add_node(node, **attributes)
-    return graph
-
-
-# -- node attributes -----------------------------------------------------------------------------
-
-
-CLASS_KIND = {ns.CKG + "City": "city", ns.CKG + "Region": "region", ns.CKG + "Country": "country"}
-KIND_RANK = {"city": 0, "region": 1, "country": 2, "place": 3}
-
-
-def _tail(iri: str) -> str:
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def _first(current, value):
-    """Several sources may name a place: keep the same choice whatever order rows come in."""
-    if value is None:
-        return current
-    return value if current is None or str(value) < str(current) else current
-
-
-def _add_attributes(store, graph: nx.Graph) -> None:
-    """Names, kinds, countries and coordinates for the nodes, by what each node is."""
-    by_type: dict[str, list[str]] = defaultdict(list)
-    for node, data in graph.nodes(data=True):
-        by_type[data.pop("_type", "place")].append(node)
-    _add_place_attributes(store, graph, by_type["place"])
-    _add_organisation_attributes(store, graph, by_type["organisation"])
-    _add_event_attributes(store, graph, by_type["event"])
-
-
-def _add_place_attributes(store, graph: nx.Graph, nodes) -> None:
-    from citykg.loaders.gazetteer import country_by_code
-
-    found: dict[str, dict] = {}
-    for row in _narrowed(store, "places", "place", nodes):
-        entry = found.setdefault(row["place"], {"kind": "place"})
-        kind = CLASS_KIND.get(row["class"] or "", "place")
-        if KIND_RANK[kind] < KIND_RANK[entry["kind"]]:
-            entry["kind"] = kind
-        for column in ("label", "label_ru", "country", "gazetteer_country", "population"):
-            entry[column] = _first(entry.get(column), row[column])
-        if row["lat"] is not None and "lat" not in entry:
-            entry["lat"], entry["lon"] = float(row["lat"]), float(row["long"])
-    for node in list(nodes):
-        entry = found.get(node, {"kind": "place"})
-        label = entry.get("label") or entry.get("label_ru") or _tail(node)
-        attributes = {"label": label, "kind": entry["kind"]}
-        if entry.get("label_ru"):
-            attributes["label_ru"] = entry["label_ru"]
-        stated, gazetteer = entry.get("country"), entry.get("gazetteer_country")
-        code = _tail(stated or gazetteer) if (stated or gazetteer) else None
-        if code:
-            attributes["country"] = code
-            country = country_by_code(code)
-            attributes["country_label"] = country.name_en if country else code
-            if gazetteer and stated and _tail(gazetteer) != code:
-                attributes["gazetteer_country"] = _tail(gazetteer)
-        for column in ("lat", "lon", "population"):
-            if entry.get(column) is not None:
-                attributes[column] = entry[column]
-        graph.add_node(node, **attributes)
-
-
-def _add_organisation_attributes(store, graph: nx.Graph, organisations) -> None:
-    found: dict[str, dict] = {}
-    for row in _narrowed(store, "organisations", "organisation", organisations):
-        entry = found.setdefault(row["organisation"], {"kinds": set()})
-        for column in ("label", "label_ru", "place"):
-            entry[column] = _first(entry.get(column), row[column])
-        if row["kind"]:
-            entry["kinds"].add(_tail(row["kind"]))
-    places = nx.Graph()
-    _add_place_attributes(store, places, {e["place"] for e in found.values() if e.get("place")})
-    for node in organisations:
-        entry = found.get(node, {"kinds": set()})
-        attributes = {"label": entry.get("label") or entry.get("label_ru") or _tail(node), "kind": "organisation"}
-        if entry.get("label_ru"):
-            attributes["label_ru"] = entry["label_ru"]
-        if entry["kinds"]:
-            attributes["organisation_kind"] = "; ".join(sorted(entry["kinds"]))
-        place = entry.get("place")
-        if place and place in places:
-            attributes["place"] = places.nodes[place]["label"]
-            for column in ("country", "country_label", "lat", "lon"):
-                if column in places.nodes[place]:
-                    attributes[column] = places.nodes[place][column]
-        graph.add_node(node, **attributes)
-
-
-def _add_event_attributes(store, graph: nx.Graph, events) -> None:
-    details = _event_details(store, events)
-    places = nx.Graph()
-    _add_place_attributes(store, places, {d["host"] for d in details.values() if d.get("host")})
-    for node in events:
-        entry = details.get(node, {})
-        attributes = {"label": entry.get("title") or entry.get("title_ru") or _tail(node), "kind": "event"}
-        if entry.get("title_ru"):
-            attributes["label_ru"] = entry["title_ru"]
-        if entry.get("kinds"):
-            attributes["event_kind"] = "; ".join(entry["kinds"])
-        for column in ("date", "year"):
-            if entry.get(column) is not None:
-                attributes[column] = entry[column]
-        host = entry.get("host")
-        if host and host in places:
-            attributes["place"] = places.nodes[host]["label"]
-            for column in ("country", "country_label", "lat", "lon"):
-                if column in places.nodes[host]:
-                    attributes[column] = places.nodes[host][column]
-        graph.add_node(node, **attributes)
 
 
 # -- filters applied to the projected graph ------------------------------------------------------
@@ -598,90 +270,6 @@ def _ego(store, graph: nx.Graph, spec: Filters) -> nx.Graph:
     result.graph.update(graph.graph)
     result.graph["centre"] = "; ".join(present)
     return result
-
-
-# -- what each link stands for, for tooltips and reports -------------------------------------------
-
-
-def _event_details(store, events) -> dict[str, dict]:
-    details: dict[str, dict] = {}
-    for row in _narrowed(store, "event-details", "event", events):
-        entry = details.setdefault(row["event"], {"kinds": [], "sources": set()})
-        for column in ("title", "title_ru", "date", "year", "host"):
-            entry[column] = _first(entry.get(column), row[column])
-        if row["kind"] and _tail(row["kind"]) not in entry["kinds"]:
-            entry["kinds"].append(_tail(row["kind"]))
-        if row["source"]:
-            entry["sources"].add(row["source"])
-        entry["planned"] = row["planned"] in (True, "true", "1")
-    for entry in details.values():
-        entry["kinds"].sort()
-    return details
-
-
-def _agreement_details(store, agreements) -> dict[str, dict]:
-    details: dict[str, dict] = {}
-    for row in _narrowed(store, "agreement-details", "agreement", agreements):
-        entry = details.setdefault(row["agreement"], {"kinds": [], "sources": set()})
-        for column in ("title", "date", "documents"):
-            entry[column] = _first(entry.get(column), row[column])
-        if row["kind"] and _tail(row["kind"]) not in entry["kinds"]:
-            entry["kinds"].append(_tail(row["kind"]))
-        if row["source"]:
-            entry["sources"].add(row["source"])
-    for entry in details.values():
-        entry["kinds"].sort()
-    return details
-
-
-def _passages(store, passages) -> dict[str, dict]:
-    return {row["passage"]: row for row in _narrowed(store, "passages", "passage", passages)}
-
-
-def _add_details(store, graph: nx.Graph) -> None:
-    """Turn each edge's links into kinds, documents, sources and readable lines; drop the raw list."""
-    links = {link for _, _, data in graph.edges(data=True) for link in data.get("_links", ()) if "://" in link}
-    found = _agreement_details(store, links) if links else {}
-    found.update(_event_details(store, links - set(found)) if links else {})
-    passages = _passages(store, {s for entry in found.values() for s in entry["sources"]})
-    for _, _, data in graph.edges(data=True):
-        entries = [found[link] for link in data.pop("_links", ()) if link in found]
-        kinds = sorted({k for entry in entries for k in entry["kinds"]})
-        if kinds:
-            data["kinds"] = "; ".join(kinds)
-        if "agreements" in data:
-            # documents the sources count; an agreement whose count the source does not give adds none
-            data["documents"] = sum(entry.get("documents") or 0 for entry in entries)
-        sources = sorted({passages[s]["label"] or _tail(s) for entry in entries for s in entry["sources"] if s in passages})
-        if sources:
-            data["sources"] = "; ".join(sources)
-        lines = [_detail_line(entry, passages) for entry in sorted(entries, key=_entry_order)]
-        if len(lines) > DETAIL_LINES:
-            lines = lines[:DETAIL_LINES] + [f"… and {len(lines) - DETAIL_LINES} more"]
-        if lines:
-            data["details"] = "\n".join(lines)
-
-
-def _entry_order(entry: dict):
-    return (str(entry.get("date") or "9999"), entry.get("title") or "")
-
-
-def _detail_line(entry: dict, passages: dict) -> str:
-    head = " · ".join(x for x in (entry.get("date") or "undated", ", ".join(entry["kinds"])) if x)
-    title = entry.get("title") or entry.get("title_ru") or "untitled"
-    count = entry.get("documents")
-    if count and count > 1:
-        title += f" ({count} documents)"
-    line = f"{head}: {title}"
-    for source in sorted(entry["sources"]):
-        passage = passages.get(source)
-        if not passage:
-            continue
-        quote = (passage.get("quote") or "").strip()
-        if len(quote) > QUOTE_CHARS:
-            quote = quote[: QUOTE_CHARS - 1].rstrip() + "…"
-        line += f"\n    [{passage.get('label') or _tail(source)}] {quote}" if quote else f" [{passage.get('label')}]"
-    return line
 
 
 # -- helpers for the other steps ------------------------------------------------------------------

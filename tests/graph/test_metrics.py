@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from citykg.graph.metrics import GLOBAL_FIELDS, detect_communities, global_metrics, growth, node_metrics
+from citykg.graph.metrics import (GLOBAL_FIELDS, betweenness, clustering, detect_communities, eigenvector, global_metrics,
+                                   growth, node_metrics)
 from citykg.graph.network import project
 
 EXTERNAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "external"
@@ -121,3 +123,45 @@ def test_growth_year_by_year():
     rows, undated = growth(graph)
     assert undated == 1
     assert [(r["year"], r["nodes"], r["edges"], r["transitivity"]) for r in rows] == [(1990, 2, 1, 0.0), (2000, 3, 3, 1.0)]
+
+
+def graphs_to_compare() -> list[nx.Graph]:
+    """Shapes whose figures are easy to get subtly wrong: hubs, two components, a self-loop."""
+    hubs = nx.barabasi_albert_graph(300, 2, seed=1)
+    two_parts = nx.disjoint_union(nx.les_miserables_graph(), nx.cycle_graph(7))
+    looped = nx.path_graph(6)
+    looped.add_edge(2, 2)
+    return [hubs, two_parts, looped, nx.empty_graph(3)]
+
+
+def test_clustering_figures_are_the_figures_of_networkx():
+    for graph in graphs_to_compare():
+        assert clustering(graph) == (float(nx.transitivity(graph)), nx.average_clustering(graph))
+
+
+@pytest.mark.parametrize("sample", [None, 2, 40])
+def test_betweenness_is_the_betweenness_of_networkx(sample):
+    for graph in graphs_to_compare():
+        ours = betweenness(graph, sample=sample, seed=5)
+        theirs = nx.betweenness_centrality(graph, k=sample if sample and sample < len(graph) else None, seed=5)
+        # the same sources and scaling; the path counts are added in another order (igraph)
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+
+
+def test_eigenvector_centrality_is_the_one_of_networkx_to_the_bit():
+    weighted = nx.barabasi_albert_graph(300, 2, seed=7)
+    for a, b in weighted.edges:
+        weighted.edges[a, b]["weight"] = 1 + (a * b) % 5
+    weighted.add_edge(3, 3, weight=2)
+    for graph in [weighted, *graphs_to_compare()[:2]]:
+        ours = eigenvector(graph, max_iter=1000, weight="weight")
+        assert ours == nx.eigenvector_centrality(graph, max_iter=1000, weight="weight")
+        assert list(ours) == list(graph)
+    with pytest.raises(nx.PowerIterationFailedConvergence):
+        eigenvector(weighted, max_iter=3)
+
+
+def test_betweenness_without_igraph_is_the_one_of_networkx(monkeypatch):
+    monkeypatch.setitem(sys.modules, "igraph", None)  # as if the network extra were not installed
+    graph = nx.barabasi_albert_graph(200, 2, seed=4)
+    assert betweenness(graph, sample=30, seed=1) == nx.betweenness_centrality(graph, k=30, seed=1)
