@@ -45,7 +45,8 @@ def build(tables: str | Path | None = None, store=None, *, strict: bool = False,
     from citykg.graph.load import rebuild_store
     from citykg.loaders import bundled_dataset, load_table_set
 
-    loaded = load_table_set(tables or bundled_dataset(), source, strict=strict)
+    # streamed: the rows become triples while the store takes them (checked and resolved first)
+    loaded = load_table_set(tables or bundled_dataset(), source, strict=strict, stream=True)
     target = store if hasattr(store, "replace_graphs") else open_store(store)
     rebuild_store(target, [loaded])
     return target
@@ -67,7 +68,7 @@ def load(tables: str | Path, store=None, *, strict: bool = False, source: str | 
         target = store if hasattr(store, "replace_graphs") else open_store(store)
         add_table_set(target, loaded)
         return target
-    loaded = load_table_set(tables, source, strict=strict)
+    loaded = load_table_set(tables, source, strict=strict, stream=True)
     target = store if hasattr(store, "replace_graphs") else open_store(store)
     add_table_set(target, loaded)
     return target

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import NamedNode, Quad
 
-from citykg.loaders import LoadedTables
+from citykg.loaders import LoadedTables, NTriplesGraph
 from citykg.ontology import namespace as ns
 from citykg.ontology import ontology_triples
 
@@ -26,8 +26,17 @@ def rebuild_store(store: GraphStore, table_sets: list[LoadedTables]) -> None:
         for graph, quads in loaded.graphs.items():
             parts.setdefault(graph, []).append(quads)
     # chained, not copied: a streamed table set's quads go to the store as they are made
-    graphs = {graph: itertools.chain.from_iterable(quads) for graph, quads in parts.items()}
+    graphs = {graph: _chained(graph, quads) for graph, quads in parts.items()}
     store.replace_graphs(graphs, drop_others=True)
+
+
+def _chained(graph: str, parts: list[Iterable[Quad]]) -> Iterable[Quad]:
+    """One graph's parts as one; streamed N-Triples stay N-Triples, for the store's fast path."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(part, NTriplesGraph) for part in parts):
+        return NTriplesGraph(graph, itertools.chain.from_iterable(p.ntriples_chunks() for p in parts))
+    return itertools.chain.from_iterable(parts)
 
 
 def add_table_set(store: GraphStore, loaded: LoadedTables) -> None:

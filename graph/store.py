@@ -20,6 +20,8 @@ import itertools
 import os
 import shutil
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -163,15 +165,56 @@ class GraphStore:
 # Quads handed to Oxigraph's bulk loader per call. One call with millions of quads holds them all,
 # and the loader's buffers beside them (about 1.7 GB for 2 million); chunks of this size load as
 # fast (much smaller ones are slower) and keep memory flat, so a generator of quads is loaded
-# without ever being all in memory. (Loading N-Quads through a pipe in a second thread, which lets
-# go of the GIL, was no faster on two cores and took twice the memory.)
+# without ever being all in memory.
 BULK_CHUNK = 250_000
+# Chunks of N-Triples loading at once, each in a thread of its own. ``bulk_extend`` holds the GIL
+# from start to end, so quads made in Python and loaded with it take turns with their making;
+# ``bulk_load`` of N-Triples lets go of it, so Oxigraph parses and writes one chunk while Python
+# makes the next. Two keep both cores busy; a third waits ready, so memory stays bounded.
+LOADS_AT_ONCE = 2
 
 
-def _bulk_load(store: pyoxigraph.Store, quads: Iterable[Quad]) -> None:
+class _ByGraph(list):
+    """(graph node, quads) pairs: each graph's content with the graph it is loaded into."""
+
+
+def _bulk_load(store: pyoxigraph.Store, quads: Iterable[Quad] | _ByGraph) -> None:
+    if isinstance(quads, _ByGraph):
+        _load_by_graph(store, quads)
+        return
     quads = iter(quads)
     while chunk := list(itertools.islice(quads, BULK_CHUNK)):
         store.bulk_extend(chunk)
+
+
+def _load_by_graph(store: pyoxigraph.Store, parts: _ByGraph) -> None:
+    """Graphs given as N-Triples chunks (``ntriples_chunks()``, as the loaders stream a table
+    set) go to ``bulk_load`` in threads; graphs given as quads to ``bulk_extend``."""
+    loading: deque = deque()
+    with ThreadPoolExecutor(LOADS_AT_ONCE, thread_name_prefix="citykg-bulk-load") as pool:
+        try:
+            for node, content in parts:
+                chunks = getattr(content, "ntriples_chunks", None)
+                if chunks is None:
+                    _bulk_load(store, (
+                        q if q.graph_name == node else Quad(q.subject, q.predicate, q.object, node)
+                        for q in content
+                    ))
+                    continue
+                for chunk in chunks():
+                    if len(loading) > LOADS_AT_ONCE:
+                        loading.popleft().result()
+                    # N-Triples name no graph: to_graph puts every triple where it belongs. Lenient:
+                    # the IRIs are not checked again; the loaders' terms were made, and checked,
+                    # by pyoxigraph (loaders/to_rdf.py)
+                    loading.append(pool.submit(store.bulk_load, chunk, pyoxigraph.RdfFormat.N_TRIPLES,
+                                               to_graph=node, lenient=True))
+            while loading:
+                loading.popleft().result()
+        finally:
+            # after a failure, what has not started never will, and the pool waits for the rest
+            for load in loading:
+                load.cancel()
 
 
 def _write_derived(store: pyoxigraph.Store) -> None:
@@ -186,17 +229,22 @@ def _write_derived(store: pyoxigraph.Store) -> None:
     _bulk_load(store, derived_quads(select))
 
 
-def _retarget(graphs: dict[str, Iterable[Quad]]):
+def _retarget(graphs: dict[str, Iterable[Quad]]) -> _ByGraph:
     """Every quad in the graph it is given under (so a stray graph name in the input cannot leak)."""
-    for graph, quads in graphs.items():
-        node = NamedNode(graph)
-        for q in quads:
-            yield q if q.graph_name == node else Quad(q.subject, q.predicate, q.object, node)
+    return _ByGraph((NamedNode(graph), quads) for graph, quads in graphs.items())
 
 
 def _remove_folder(folder: Path) -> None:
-    if folder.exists():
-        shutil.rmtree(folder)
+    # A store given up on after a failed write may still be open, and RocksDB compacting in the
+    # background then removes and adds files while the folder goes: try again until it is gone.
+    for attempt in range(10):
+        if not folder.exists():
+            return
+        try:
+            shutil.rmtree(folder)
+        except OSError:
+            if attempt == 9:
+                raise
 
 
 def _recover(path: Path) -> None:

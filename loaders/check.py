@@ -6,11 +6,13 @@ Every problem is collected with its file, row and column, so a user fixes a whol
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 from citykg.errors import TableError
 
 from .gazetteer import resolve_country
-from .schema import DATE_PATTERN, ID_PATTERN, TABLES, Column
+from .schema import DATE_PATTERN, ID_PATTERN, TABLES, Column, Table
 from .tables import RawTable
 
 
@@ -39,6 +41,9 @@ def parse_date(text: str) -> tuple[str, str, int] | None:
 
 
 def split_list(cell: str) -> list[str]:
+    if ";" not in cell:  # most cells hold one item
+        item = cell.strip()
+        return [item] if item else []
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
@@ -70,8 +75,9 @@ def check_table_set(
     if errors:
         return errors
     for name, raw in tables.items():
+        plan = _cell_checks(TABLES[name], concepts)
         for row, cells in raw.rows:
-            errors.extend(_check_row(raw, row, cells, concepts))
+            _check_row(raw, row, cells, plan, errors)
             local_id = cells.get("id", "")
             if local_id and ID_PATTERN.match(local_id):
                 if local_id in ids:
@@ -87,8 +93,9 @@ def check_table_set(
                 else:
                     ids[local_id] = (name, raw.file, row)
     for name, raw in tables.items():
+        references = [c for c in TABLES[name].columns if c.type in ("ref", "refs")]
         for row, cells in raw.rows:
-            errors.extend(_check_references(raw, row, cells, ids))
+            _check_references(raw, row, cells, references, ids, errors)
     return errors
 
 
@@ -118,30 +125,58 @@ def _check_header(raw: RawTable) -> list[TableError]:
     return errors
 
 
-def _check_row(raw: RawTable, row: int, cells: dict[str, str], concepts) -> list[TableError]:
-    table = TABLES[raw.name]
-    errors = []
+def _cell_checks(table: Table, concepts) -> list[tuple[str, bool, Callable[[str], str | None] | None]]:
+    """(column, required, check of a filled cell) for each column; no check where any text goes.
 
-    def error(column: str, message: str):
-        errors.append(TableError(raw.file, message, row, column))
-
+    A check's answers are kept: the same kinds, dates, countries and counts come back on
+    thousands of rows. Ids are all different, so theirs are not.
+    """
+    plan = []
     for column in table.columns:
-        value = cells.get(column.name, "")
+        check = None
+        if column.type not in ("text", "ref", "refs"):
+            check = partial(_check_cell, column, concepts=concepts)
+            if column.type != "id":
+                check = _remembered(check)
+        plan.append((column.name, column.required, check))
+    return plan
+
+
+def _remembered(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    answers: dict[str, str | None] = {}
+
+    def remembered(value: str) -> str | None:
+        if value not in answers:
+            answers[value] = check(value)
+        return answers[value]
+
+    return remembered
+
+
+def _check_row(raw: RawTable, row: int, cells: dict[str, str], plan, errors: list[TableError]) -> None:
+    for name, required, check in plan:
+        value = cells.get(name)
         if not value:
-            if column.required:
-                error(column.name, "is empty: a value is required")
+            if required:
+                errors.append(TableError(raw.file, "is empty: a value is required", row, name))
             continue
-        problem = _check_cell(column, value, concepts)
-        if problem:
-            error(column.name, problem)
+        if check is not None:
+            problem = check(value)
+            if problem:
+                errors.append(TableError(raw.file, problem, row, name))
+    table = TABLES[raw.name]
     if table.one_of and not any(cells.get(c) for c in table.one_of):
-        error(table.one_of[0], f"is empty: one of {' or '.join(table.one_of)} is required")
-    if raw.name == "places" and cells.get("kind") in ("city", "region") and not cells.get("country"):
-        error("country", f"is empty: a {cells['kind']} needs its country (ISO code or name)")
-    if raw.name == "places" and cells.get("kind") == "country" and not cells.get("country"):
-        if not any(resolve_country(cells.get(c, "")) for c in ("name_en", "name_ru")):
-            error("country", "is empty and the names are not known countries: give the ISO 3166 code")
-    return errors
+        message = f"is empty: one of {' or '.join(table.one_of)} is required"
+        errors.append(TableError(raw.file, message, row, table.one_of[0]))
+    if raw.name == "places" and not cells.get("country"):
+        if cells.get("kind") in ("city", "region"):
+            message = f"is empty: a {cells['kind']} needs its country (ISO code or name)"
+            errors.append(TableError(raw.file, message, row, "country"))
+        elif cells.get("kind") == "country" and not any(
+            resolve_country(cells.get(c, "")) for c in ("name_en", "name_ru")
+        ):
+            message = "is empty and the names are not known countries: give the ISO 3166 code"
+            errors.append(TableError(raw.file, message, row, "country"))
 
 
 def _check_cell(column: Column, value: str, concepts) -> str | None:
@@ -172,10 +207,10 @@ def _check_cell(column: Column, value: str, concepts) -> str | None:
     return None
 
 
-def _check_references(raw: RawTable, row: int, cells: dict[str, str], ids) -> list[TableError]:
-    errors = []
-    for column in TABLES[raw.name].columns:
-        if column.type not in ("ref", "refs") or not cells.get(column.name):
+def _check_references(raw: RawTable, row: int, cells: dict[str, str], references: list[Column], ids,
+                      errors: list[TableError]) -> None:
+    for column in references:
+        if not cells.get(column.name):
             continue
         targets = split_list(cells[column.name]) if column.type == "refs" else [cells[column.name]]
         for target in targets:
@@ -200,4 +235,3 @@ def _check_references(raw: RawTable, row: int, cells: dict[str, str], ids) -> li
                         column.name,
                     )
                 )
-    return errors

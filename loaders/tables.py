@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,36 +46,43 @@ def decode_text(data: bytes, file: str, encoding: str | None = None) -> str:
         return data.decode("cp1251")
 
 
-def _rows_from_records(name: str, file: str, records: list[tuple[int, list[str]]]) -> RawTable:
+def _rows_from_records(name: str, file: str, records: Iterable[tuple[int, list[str]]]) -> RawTable:
     """Build a table from (row number, cells) records; blank records are skipped."""
-    records = [(n, r) for n, r in records if any(cell.strip() for cell in r)]
-    if not records:
+    records = ((n, r) for n, r in records if "".join(r).strip())
+    first = next(records, None)
+    if first is None:
         expected = ", ".join(TABLES[name].column_names) if name in TABLES else "a header row"
         raise TableError(file, f"the file is empty: expected a header row with the columns {expected}")
-    header = [h.strip() for h in records[0][1]]
+    header = [h.strip() for h in first[1]]
+    width = len(header)
     table = RawTable(name, file, header)
-    for row_number, record in records[1:]:
-        if any(c.strip() for c in record[len(header):]):
-            raise TableError(
-                file, f"has {len(record)} cells but the header has {len(header)} columns", row=row_number
-            )
-        cells = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
-        table.rows.append((row_number, cells))
+    rows = table.rows
+    strip = str.strip
+    for row_number, record in records:
+        if len(record) != width:
+            if "".join(record[width:]).strip():
+                raise TableError(
+                    file, f"has {len(record)} cells but the header has {width} columns", row=row_number
+                )
+            record = (record + [""] * width)[:width]
+        rows.append((row_number, dict(zip(header, map(strip, record)))))
     return table
 
 
 def read_delimited(path: Path, name: str, delimiter: str, encoding: str | None = None) -> RawTable:
     text = decode_text(path.read_bytes(), path.name, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = []
-    start = 1  # the line a record starts on, so rows with line breaks in cells still point right
-    try:
-        for record in reader:
-            records.append((start, record))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise TableError(path.name, f"is not valid CSV: {exc}", row=start)
-    return _rows_from_records(name, path.name, records)
+
+    def records():
+        start = 1  # the line a record starts on, so rows with line breaks in cells still point right
+        try:
+            for record in reader:
+                yield start, record
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise TableError(path.name, f"is not valid CSV: {exc}", row=start)
+
+    return _rows_from_records(name, path.name, records())
 
 
 def _cell_text(value) -> str:
