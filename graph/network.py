@@ -26,14 +26,12 @@ runs the queries.
 from __future__ import annotations
 
 import difflib
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 import networkx as nx
 from pyoxigraph import Literal, NamedNode
 
+from citykg.collector import gc_paused
 from citykg.errors import CitykgError
 from citykg.ontology import namespace as ns
 
@@ -123,7 +121,7 @@ def project(store, kind: str = "partnership", *, details: bool = True, attribute
         raise CitykgError(f"unknown network filter '{unknown[0]}': expected one of {', '.join(known)}")
     spec = Filters(**{k: v for k, v in filters.items() if v is not None})
     spec = _checked(spec, kind)
-    with _collector_paused():
+    with gc_paused():
         return _projected(store, kind, spec, details=details, attributes=attributes, limit=limit)
 
 
@@ -147,20 +145,6 @@ def _projected(store, kind: str, spec: Filters, *, details: bool, attributes: bo
         described = spec.describe()
         graph.graph["note"] = NOTHING[kind] + (f" ({described})" if described else "") + "."
     return graph
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a projection is built. A world-sized one makes a million
-    rows, sets and dicts that stay alive until it is done, and the collector walked all of them
-    again and again as they piled up (a fifth of the time); none of them holds a reference cycle."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # -- checking the filters ------------------------------------------------------------------------

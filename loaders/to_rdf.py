@@ -16,6 +16,7 @@ whole of an N-Triples statement.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -219,16 +220,9 @@ class _Writer:
     # -- tables ---------------------------------------------------------------------------
 
     def write(self) -> RdfOutput:
-        dataset = iri(ns.dataset(self.source))
-        self.say(dataset, RDF_TYPE, ckg("SourceDataset"))
-        self.say(dataset, RDFS_LABEL, text(self.source))
-        self.write_concepts()
-        self.write_documents(dataset)
-        self.write_places()
-        self.write_organisations()
-        self.write_events()
-        self.write_agreements()
-        self.write_participations()
+        """Every table at once: :meth:`steps` with one slice per table, its quads all kept."""
+        for _ in self.steps(rows_per_step=sys.maxsize):
+            pass
         return self.out
 
     def steps(self, rows_per_step: int = ROWS_PER_STEP):

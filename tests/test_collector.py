@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from citykg.loaders.bulk import gc_paused
+from citykg.collector import gc_paused
 
 
 def test_the_collector_is_paused_inside_and_back_on_after_a_failure():
