@@ -25,7 +25,6 @@ runs the queries.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -37,7 +36,7 @@ from citykg.ontology import namespace as ns
 
 from .network_attributes import add_attributes, add_details
 from .network_links import BUILDERS
-from .network_queries import rows, tail
+from .network_queries import tail
 
 KINDS = ("partnership", "interaction", "city-organisation", "organisation-event", "country")
 
@@ -213,17 +212,12 @@ def kind_terms(store, scheme: str, kinds: tuple[str, ...]) -> list:
 
 
 def _city_nodes(store, city: str) -> list[str]:
-    from citykg.queries.run import places_named
+    from citykg.queries.places import find_place
 
     if city.startswith(("http://", "https://")):
         return [city]
-    found = [place.value for place in places_named(store, city)]
-    if not found:
-        names = [row["label"] for row in rows(store, "place-names")]
-        close = difflib.get_close_matches(city, names, n=3, cutoff=0.75)
-        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-        raise CitykgError(f"no place named '{city}' in the store{hint}")
-    return found
+    # one place: namesakes are an error that lists them, as for a query's city parameter
+    return [find_place(store, city).value]
 
 
 # -- filters applied to the projected graph ------------------------------------------------------

@@ -56,8 +56,10 @@ def _add_place_attributes(store, graph: nx.Graph, nodes) -> None:
             entry = found[place] = {"kind": "place"}
         if kind and KIND_RANK[kind] < KIND_RANK[entry["kind"]]:
             entry["kind"] = kind
-        name = LABEL_LANGUAGES.get(language)  # a label in another language is not shown
-        if name:
+        # English (or untagged) first, then Russian, then the source's own language (a place that
+        # only a German register names is still shown by its name, never by its IRI)
+        name = LABEL_LANGUAGES.get(language, "label_other")
+        if label is not None:
             entry[name] = _first(entry.get(name), label)
         entry["country"] = _first(entry.get("country"), country)
         entry["gazetteer_country"] = _first(entry.get("gazetteer_country"), gazetteer_country)
@@ -67,7 +69,7 @@ def _add_place_attributes(store, graph: nx.Graph, nodes) -> None:
     described = []
     for node in nodes:
         entry = found.get(node, {"kind": "place"})
-        label = entry.get("label") or entry.get("label_ru") or tail(node)
+        label = entry.get("label") or entry.get("label_ru") or entry.get("label_other") or tail(node)
         attributes = {"label": label, "kind": entry["kind"]}
         if entry.get("label_ru"):
             attributes["label_ru"] = entry["label_ru"]

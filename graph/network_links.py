@@ -92,11 +92,16 @@ def partnership(store, spec, *, links: bool = True) -> nx.Graph:
     # every pair has one relation, and an agreement adds a pair once: a list of agreements and a
     # set of years per pair is all there is to add up (Links does the same for any network, slower)
     pairs: dict[tuple[str, str], tuple[list, set]] = {}
+    # a district and its city are never partners (the partners query and top-partners agree)
+    _, parts = table(store, "parts")
+    part_of = {tuple(sorted(pair)) for pair in parts}
     for agreement, places in places_of.items():
         if len(places) < 2:
             continue
         year = year_of[agreement]
         for pair in combinations(sorted(places), 2):
+            if pair in part_of:
+                continue
             entry = pairs.get(pair)
             if entry is None:
                 entry = pairs[pair] = ([], set())

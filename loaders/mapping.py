@@ -606,12 +606,12 @@ class MappedTable:
                 yield quad(node, LABEL, Literal(f"{first.label} – {second.label}", language="en"))
                 yield quad(node, ckg("party"), NamedNode(a.iri))
                 yield quad(node, ckg("party"), NamedNode(b.iri))
-                if a.place_class != "Country" and b.place_class != "Country":
+                if a.place_class != "Country" and b.place_class != "Country" and not _part_of_other(a, b):
                     for x, y in ((a, b), (b, a)):
                         yield quad(NamedNode(x.iri), ckg("partnerOf"), NamedNode(y.iri))
                         if kind == "twinning":
                             yield quad(NamedNode(x.iri), ckg("twinnedWith"), NamedNode(y.iri))
-            elif kind == "twinning" and a.place_class != "Country" and b.place_class != "Country":
+            elif kind == "twinning" and a.place_class != "Country" and b.place_class != "Country" and not _part_of_other(a, b):
                 for x, y in ((a, b), (b, a)):
                     yield quad(NamedNode(x.iri), ckg("twinnedWith"), NamedNode(y.iri))
             if date is not None:
@@ -792,7 +792,7 @@ class MappedTable:
             yield node, SAME_AS, NamedNode(WIKIDATA_ENTITY + outcome.wikidata)
         parent = outcome.parent
         if parent is not None:
-            yield node, ckg("locatedIn"), NamedNode(parent.iri)
+            yield node, ckg("partOf"), NamedNode(parent.iri)
             if parent.iri not in written:
                 written.add(parent.iri)
                 yield from self._place_triples(parent, language, written)
@@ -841,6 +841,11 @@ class MappedTable:
             for p, o in triples:
                 self._quad_count += 1
                 yield Quad(node, p, o, graph)
+
+
+def _part_of_other(a: PlaceOutcome, b: PlaceOutcome) -> bool:
+    """Whether one place is an administrative part of the other: a district is never its city's partner."""
+    return (a.parent is not None and a.parent.iri == b.iri) or (b.parent is not None and b.parent.iri == a.iri)
 
 
 def map_table(

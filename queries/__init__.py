@@ -28,7 +28,7 @@ from importlib.resources import files
 from citykg.errors import CitykgError
 
 PARAM_LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*)\s*\((?P<type>[a-z-]+),\s*(?P<need>required|optional)(?:,\s*default\s+(?P<default>[^)]+))?\)\s*:\s*(?P<doc>.*)$")
-PARAM_TYPES = ("city", "place", "subject", "integer", "year", "string", "limit",
+PARAM_TYPES = ("city", "place", "subject", "integer", "year", "string", "limit", "switch",
                "agreement-kind", "event-kind", "organisation-kind", "sector", "iri")
 
 

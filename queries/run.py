@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +10,11 @@ import pyoxigraph
 from pyoxigraph import Literal, NamedNode
 
 from citykg.errors import CitykgError
-from citykg.graph.derive import name_key
 from citykg.ontology import namespace as ns
 
 from . import Param, Query, load_query, parse_query
+from .places import find_place, places_named
+from .sparql_text import with_values
 
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
 KIND_SCHEMES = ("agreement-kind", "event-kind", "organisation-kind", "sector")
@@ -30,80 +30,6 @@ def resolve_query(spec: str) -> Query:
             raise CitykgError(f"no query file {spec}")
         return parse_query(path.read_text(encoding="utf-8"), path.stem)
     return parse_query(spec)
-
-
-# -- finding the place to bind ------------------------------------------------------------
-
-_TOKEN = re.compile(
-    r'(?P<comment>#[^\n]*)|(?P<string>"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-    r"|(?P<iri><[^<>\"{}|^`\\\s]*>)|(?P<word>[A-Za-z_]+)|(?P<brace>[{}])|(?P<other>[\s\S])"
-)
-
-
-def where_group_start(text: str) -> int:
-    """Offset just after the ``{`` that opens the query's outermost WHERE group."""
-    depth = 0
-    seen_where = False
-    first_open = None
-    for match in _TOKEN.finditer(text):
-        if match["word"] and depth == 0 and match["word"].upper() == "WHERE":
-            seen_where = True
-        elif match["brace"] == "{":
-            if depth == 0:
-                if seen_where:
-                    return match.end()
-                if first_open is None:
-                    first_open = match.end()
-            depth += 1
-        elif match["brace"] == "}":
-            depth -= 1
-    if first_open is None:
-        raise CitykgError("cannot bind parameters: the query has no WHERE group")
-    return first_open
-
-
-def subquery_groups(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the WHERE group of each subquery (``{ SELECT ... { ... } }``)."""
-    groups = []
-    open_braces: list[int | None] = []  # for each open brace, its group's start if a subquery's
-    select_seen = False
-    for match in _TOKEN.finditer(text):
-        if match["word"] and match["word"].upper() == "SELECT":
-            select_seen = open_braces != []  # the query's own SELECT is not a subquery
-        elif match["brace"] == "{":
-            open_braces.append(match.end() if select_seen else None)
-            select_seen = False
-        elif match["brace"] == "}" and open_braces:
-            start = open_braces.pop()
-            if start is not None:
-                groups.append((start, match.start()))
-    return groups
-
-
-def with_values(text: str, values: dict[str, list]) -> str:
-    """The query with ``VALUES ?var { term ... }`` blocks at the start of its WHERE group.
-
-    A subquery sees only its own variables, so a subquery that uses a parameter gets the
-    parameter's block at the start of its own WHERE group as well. Terms are written in
-    N-Triples syntax by pyoxigraph, which escapes quotes and backslashes.
-
-    >>> with_values('SELECT * WHERE { ?s ?p ?_o }', {"_o": [Literal('x" } DROP ALL #')]})
-    'SELECT * WHERE {\\n  VALUES ?_o { "x\\\\" } DROP ALL #" }\\n ?s ?p ?_o }'
-    """
-    if not values:
-        return text
-
-    def blocks(names) -> str:
-        return "".join(f"\n  VALUES ?{var} {{ {' '.join(str(t) for t in values[var])} }}" for var in names)
-
-    inserts = [(where_group_start(text), blocks(values))]
-    for start, end in subquery_groups(text):
-        used = [var for var in values if re.search(rf"[?$]{var}\b", text[start:end])]
-        if used:
-            inserts.append((start, blocks(used)))
-    for at, block in sorted(inserts, reverse=True):
-        text = text[:at] + block + "\n" + text[at:]
-    return text
 
 
 # -- parameter values to RDF terms ---------------------------------------------------------
@@ -128,18 +54,22 @@ def _integer(param: Param, value: str) -> Literal:
     return Literal(str(int(value)), datatype=XSD_INTEGER)
 
 
+SWITCH_ON = ("include", "yes", "true", "on")
+SWITCH_OFF = ("exclude", "no", "false", "off")
+
+
+def _switch(query: Query, param: Param, value: str) -> bool:
+    """Whether a switch parameter is on: its ``# when`` lines then become part of the query."""
+    folded = value.strip().lower()
+    if folded not in SWITCH_ON + SWITCH_OFF:
+        raise CitykgError(f"query {query.name}: parameter {param.name}: '{value}' is neither include nor exclude")
+    return folded in SWITCH_ON
+
+
 def _lookup(store, system_query: str, **values) -> list[NamedNode]:
     query = load_query(system_query, "system")
     text = with_values(query.text, {f"_{k}": [v] for k, v in values.items()})
     return [solution[0] for solution in store.query(text)]
-
-
-def places_named(store, name: str) -> list[NamedNode]:
-    """The places with this name (any language; case and ё/е aside)."""
-    # the derived graph's name keys answer from an index; comparing every label of the store is
-    # left for stores without that graph (filled by another tool)
-    return (_lookup(store, "place-by-name", key=Literal(name_key(name)))
-            or _lookup(store, "place-by-label", name=Literal(name)))
 
 
 def param_terms(store, param: Param, value: str) -> list:
@@ -150,13 +80,13 @@ def param_terms(store, param: Param, value: str) -> list:
         return [Literal(value)]
     if param.type == "iri" or _is_iri(value):
         return [_iri(value)]
-    if param.type in ("city", "place", "subject"):
-        found = places_named(store, value)
-        if not found and param.type == "subject":
-            found = _lookup(store, "resource-by-name", name=Literal(value))
+    if param.type in ("city", "place"):
+        # one place, never all its namesakes: an error lists them instead
+        return [find_place(store, value, param.name, countries_too=param.type == "place")]
+    if param.type == "subject":
+        found = places_named(store, value) or _lookup(store, "resource-by-name", name=Literal(value))
         if not found:
-            what = "place" if param.type != "subject" else "resource"
-            raise CitykgError(f"parameter {param.name}: no {what} named '{value}' in the store")
+            raise CitykgError(f"parameter {param.name}: no resource named '{value}' in the store")
         return found
     if param.type in KIND_SCHEMES:
         found = _lookup(store, "concept-by-name", name=Literal(value), scheme=NamedNode(ns.CONCEPT + param.type))
@@ -202,6 +132,11 @@ def bind(store, query: Query, params: dict[str, str]) -> str:
             if param.required:
                 raise CitykgError(f"query {query.name}: parameter '{param.name}' is required ({param.doc})")
             continue
+        if param.type == "switch":
+            if not _switch(query, param, value):
+                continue
+            values[f"_{param.name}"] = [Literal(SWITCH_ON[0])]
+            continue
         if param.type == "limit":
             limit = int(_integer(param, value).value)
             text, count = re.subn(r"(?i)\bLIMIT\s+\d+\s*$", f"LIMIT {limit}", text.rstrip())
@@ -214,7 +149,12 @@ def bind(store, query: Query, params: dict[str, str]) -> str:
             values[f"_{param.name}"] = [_iri(value)]
         else:
             values[f"_{param.name}"] = param_terms(store, param, value)
-    text = with_patterns_for(text, {name[1:] for name in values})
+    bound = {name[1:] for name in values}
+    for line in WHEN_LINE.finditer(text):
+        needed = set(re.findall(r"[?$]_([a-z][a-z0-9_]*)", line["pattern"])) - bound
+        if line["name"] in bound and needed:
+            raise CitykgError(f"query {query.name}: parameter {line['name']} needs parameter {', '.join(sorted(needed))} as well")
+    text = with_patterns_for(text, bound)
     return with_values(text, values)
 
 

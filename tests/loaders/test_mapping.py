@@ -89,7 +89,7 @@ def test_wikipedia_excerpt_becomes_partnerships_with_passages():
     assert cambridge == [{"rows": 2}]
 
 
-def test_non_city_places_are_typed_and_districts_lie_in_their_city():
+def test_non_city_places_are_typed_and_districts_are_part_of_their_city():
     store = open_store(":memory:")
     load(store, WIKIPEDIA_RAW, "wikipedia-raw")
     classes = dict(citykg.query(store, """SELECT ?name (GROUP_CONCAT(DISTINCT STRAFTER(STR(?c), "#")) AS ?classes) WHERE {
@@ -98,7 +98,7 @@ def test_non_city_places_are_typed_and_districts_lie_in_their_city():
     } GROUP BY ?name""").rows)
     classes = {k.value: v.value for k, v in classes.items()}
     assert classes == {"Kulmbach (district)": "Region", "Chiba Prefecture": "Region", "Kulmbach": "City", "Akhmeta": "City"}
-    located = citykg.query(store, """SELECT ?city WHERE { ?d rdfs:label "Gwangjin (Seoul)"@en ; ckg:locatedIn ?c .
+    located = citykg.query(store, """SELECT ?city WHERE { ?d rdfs:label "Gwangjin (Seoul)"@en ; ckg:partOf ?c .
                                      ?c skos:altLabel ?city }""").column("city")
     assert located == ["Seoul"]
     georgia = citykg.query(store, 'SELECT ?country WHERE { ?p rdfs:label "Akhmeta"@en ; ckg:country ?country }').column("country")

@@ -205,6 +205,7 @@ EXPECTED_VIOLATIONS = {
     "city-population-string": "Place-population",
     "city-gazetteer-city": "Place-gazetteerCountry",
     "city-resolution-guess": "Place-resolutionMethod",
+    "district-partner-of-city": "Place-partOf",
     # organisations
     "org-wrong-scheme": "Organisation-kind",
     "org-two-kinds": "Organisation-kind",
