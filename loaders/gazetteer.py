@@ -291,6 +291,12 @@ class Country:
         return GEONAMES_IRI.format(self.geonames_id) if self.geonames_id else None
 
 
+# Languages whose country names are read besides English and Russian: those of the countries
+# whose municipalities keep partnership registers (German, French, ...), as ISO's translations give them.
+COUNTRY_NAME_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sk", "hu", "ro", "sv", "da",
+                          "nb", "fi", "tr", "uk", "bg", "hr", "sl", "el", "lt", "lv", "et")
+
+
 @lru_cache(maxsize=1)
 def _russian_country_names():
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ru"])
@@ -298,14 +304,18 @@ def _russian_country_names():
 
 @lru_cache(maxsize=1)
 def _country_lookup() -> dict[str, str]:
-    ru = _russian_country_names()
+    translations = [_russian_country_names()] + [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+        for language in COUNTRY_NAME_LANGUAGES
+    ]
     lookup: dict[str, str] = {}
     for country in pycountry.countries:
         labels = {country.alpha_2, country.alpha_3, country.name}
         for attr in ("official_name", "common_name"):
             if hasattr(country, attr):
                 labels.add(getattr(country, attr))
-        labels |= {ru.gettext(label) for label in list(labels)}
+        # names in Russian and in the local languages that tables of partnerships are written in
+        labels |= {translation.gettext(label) for translation in translations for label in list(labels)}
         # "Korea, Republic of" is also written "Republic of Korea"
         labels |= {" ".join(reversed(l.split(", ", 1))) for l in list(labels) if ", " in l}
         for label in labels:
@@ -323,8 +333,13 @@ def _country_lookup() -> dict[str, str]:
         # as the Wikipedia twin-town lists and the German register write them
         "England": "GB", "Scotland": "GB", "Wales": "GB", "Northern Ireland": "GB",
         "Republic of Ireland": "IE", "Democratic Republic of the Congo": "CD", "Moldavia": "MD",
-        "Falkland Islands": "FK", "Northern Cyprus": "CY", "West Bank": "PS", "Surinam": "SR",
+        "Falkland Islands": "FK", "West Bank": "PS", "Surinam": "SR",
         "Bosnia and Hercegovina": "BA", "USA": "US",
+        # as the German partnership register writes them
+        "Großbritannien": "GB", "Rußland": "RU", "Russland": "RU", "Weißrussland": "BY",
+        "Tschech. Republik": "CZ", "Tschechische Republik": "CZ", "Slow. Republik": "SK",
+        "Slowakische Republik": "SK", "Bosnien-Herzegowina": "BA", "Mazedonien": "MK", "Moldawien": "MD",
+        "Elfenbeinküste": "CI", "Südkorea": "KR", "Nordkorea": "KP", "Türkei": "TR", "Iran": "IR",
     }.items():
         lookup.setdefault(normalise_name(label), code)
     return lookup

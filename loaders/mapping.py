@@ -50,7 +50,8 @@ WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 REVIEW_METHODS = frozenset({"variant", "fuzzy", "unresolved"})
 MAX_ERRORS = 100  # a table this broken is the wrong table or the wrong mapping: stop reading
-PARTY_FIELDS = ("name", "name_ru", "country", "latitude", "longitude", "coordinates_label", "geonames_id", "wikidata", "kind", "brackets")
+PARTY_FIELDS = ("name", "name_ru", "country", "latitude", "longitude", "coordinates_label", "geonames_id", "wikidata", "kind", "brackets",
+                "may_name_country")
 PLACE_KINDS = ("auto", "city", "region", "country")
 BRACKETS = ("auto", "parent", "alternate")
 CONCEPT_FIELDS = ("id", "scheme", "label_en", "label_ru", "label_de", "broader", "definition_en", "definition_ru")
@@ -109,6 +110,7 @@ class Party:
     wikidata: Value | None = None
     kind: Value = Value(constant="auto")
     brackets: str = "auto"
+    may_name_country: bool = False  # a name cell that is a country's name is the country
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,13 @@ class Mapping:
     year: Value | None
     date: Value | None
     concepts: tuple[dict[str, str], ...]
+    fuzzy: bool = False  # the close-spelling rule (off by default: see docs/mappings.md)
 
     def columns(self) -> list[tuple[str, str]]:
         """Every column the mapping reads, with the key that names it."""
         found = []
         for i, party in enumerate(self.parties):
-            for name in PARTY_FIELDS[:-1]:
+            for name in PARTY_FIELDS[:-2]:  # brackets and may_name_country name no column
                 value = getattr(party, name)
                 if value is not None and value.column:
                     found.append((value.column, f"parties[{i}].{name}"))
@@ -184,7 +187,7 @@ def parse_mapping(data, file: str = "<mapping>") -> Mapping:
     table = section.section("table")
     table.known("delimiter", "encoding", "header_row", "skip_rows", "skip_when")
     places = section.section("places")
-    places.known("min_population", "max_distance_km", "label_language")
+    places.known("min_population", "max_distance_km", "label_language", "fuzzy")
     agreement = section.section("agreement", required=True)
     agreement.known("kind", "year", "date")
     document = section.section("document")
@@ -241,7 +244,15 @@ def parse_mapping(data, file: str = "<mapping>") -> Mapping:
         year=agreement.value("year"),
         date=agreement.value("date"),
         concepts=concepts,
+        fuzzy=_flag(places, "fuzzy"),
     )
+
+
+def _flag(section: _Section, name: str) -> bool:
+    value = section.get(name)
+    if value not in (None, True, False):
+        raise MappingError(section.file, section._name(name), f"'{value}' is not true or false")
+    return bool(value)
 
 
 def _party(data, file: str, key: str) -> Party:
@@ -250,6 +261,7 @@ def _party(data, file: str, key: str) -> Party:
     brackets = section.text("brackets") or "auto"
     if brackets not in BRACKETS:
         raise MappingError(file, f"{key}.brackets", f"'{brackets}' is not one of {', '.join(BRACKETS)}")
+    may_name_country = _flag(section, "may_name_country")
     kind = section.value("kind") or Value(constant="auto")
     for value in [kind.constant] if kind.column is None else list((kind.values or {}).values()):
         if value not in PLACE_KINDS:
@@ -265,6 +277,7 @@ def _party(data, file: str, key: str) -> Party:
         wikidata=section.value("wikidata"),
         kind=kind,
         brackets=brackets,
+        may_name_country=bool(may_name_country),
     )
 
 
@@ -727,6 +740,7 @@ class MappedTable:
                     wikidata=qid or None,
                     kind=kind,
                     brackets=party.brackets,
+                    may_name_country=party.may_name_country,
                 )
             )
         kind = cell(self.mapping.kind, "kind")
@@ -776,6 +790,8 @@ class MappedTable:
             return
         if outcome.country:
             yield node, ckg("country"), NamedNode(ns.country(outcome.country))
+        if outcome.country_as_written:
+            yield node, NamedNode(ns.SKOS + "note"), Literal(f"country as the source writes it: {outcome.country_as_written}", language="en")
         # only a match to review (variant, fuzzy) or none: one city matched exactly by several
         # sources must not collect several methods (ckgsh:Place-resolutionMethod allows one)
         if outcome.vocabulary_method in REVIEW_METHODS:
@@ -865,7 +881,7 @@ def map_table(
     if not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
     source = source or mapping.source or path.stem
-    resolver = PlaceResolver(mapping.min_population, mapping.max_distance_km)
+    resolver = PlaceResolver(mapping.min_population, mapping.max_distance_km, fuzzy=mapping.fuzzy)
     return MappedTable(path, mapping, source, resolver, on_bytes)
 
 

@@ -26,6 +26,7 @@ import pycountry
 
 from citykg.ontology import namespace as ns
 
+from .countries import CountryReading, read_country
 from .gazetteer import City, _spelling_variants, city_index, normalise_name, resolve_country
 
 # The gazetteer foreign tables are resolved against: GeoNames places of at least 1,000 people.
@@ -36,6 +37,8 @@ DEFAULT_MAX_DISTANCE_KM = 30.0
 FUZZY_CUTOFF = 0.88
 # Similarity a nearby gazetteer city's name needs when the name itself is not in the index.
 NEARBY_NAME_CUTOFF = 0.75
+# How alike each word of two names must be for them to count as one name spelled two ways.
+WORD_CUTOFF = 0.75
 NEARBY_KM = 10.0
 
 # Words that say a name is an administrative area, not a settlement (normalised, any language the
@@ -240,59 +243,9 @@ def shortened_key(name: str) -> str | None:
 # --- countries ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CountryReading:
-    """A country cell read: the code, and a note when the reading was not literal."""
-
-    code: str | None
-    note: str | None = None
-    area: str | None = None  # "Brandenburg, Germany": the part that is not the country
-
-
-@lru_cache(maxsize=1)
-def _country_labels() -> dict[str, str]:
-    from .gazetteer import _country_lookup
-
-    return dict(_country_lookup())
-
-
-@lru_cache(maxsize=None)
-def read_country(text: str) -> CountryReading:
-    """Read a country as tables write it: names, codes, "X, Country", "in Italy", typos.
-
-    >>> read_country("Martinique, France").code
-    'MQ'
-    >>> read_country("Brandenburg, Germany")
-    CountryReading(code='DE', note=None, area='Brandenburg')
-    >>> read_country("Kazakhstah")
-    CountryReading(code='KZ', note="country 'Kazakhstah' read as Kazakhstan (KZ)", area=None)
-    """
-    text = " ".join(text.split())
-    if not text:
-        return CountryReading(None)
-    found = resolve_country(text)
-    if found:
-        return CountryReading(found.code)
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if len(parts) > 1:
-        # the most specific part that is a country wins: "Martinique, France" is Martinique
-        for i, part in enumerate(parts):
-            found = resolve_country(part)
-            if found:
-                area = ", ".join(parts[:i]) or None
-                return CountryReading(found.code, None, area)
-    bare = re.sub(r"^(in|the)\s+", "", text, flags=re.IGNORECASE)
-    if bare != text and resolve_country(bare):
-        return CountryReading(resolve_country(bare).code)
-    labels = _country_labels()
-    close = difflib.get_close_matches(normalise_name(bare), labels.keys(), n=1, cutoff=0.8)
-    if close:
-        code = labels[close[0]]
-        from .gazetteer import country_by_code
-
-        name = country_by_code(code).name_en if country_by_code(code) else code
-        return CountryReading(code, f"country '{text}' read as {name} ({code})")
-    return CountryReading(None, f"country '{text}' is not a country citykg knows")
+def _alpha3(code: str) -> str:
+    record = pycountry.countries.get(alpha_2=code)
+    return record.alpha_3.lower() if record else ""
 
 
 @lru_cache(maxsize=None)
@@ -441,6 +394,7 @@ class PlaceMention:
     wikidata: str | None = None
     kind: str = "auto"  # auto | city | region | country
     brackets: str = "auto"  # what "(...)" after a name is: auto | parent | alternate
+    may_name_country: bool = False  # the mapping says the name cell may be a country's name
     coordinates_label: str | None = None  # the place a geocoder found for the coordinates
 
 
@@ -458,6 +412,7 @@ class PlaceOutcome:
     region: Region | None = None
     candidates: list[City] = field(default_factory=list)
     parent: PlaceOutcome | None = None
+    country_as_written: str | None = None  # a historical, disputed or unknown country cell, verbatim
     country_conflict: str | None = None
     notes: list[str] = field(default_factory=list)
     latitude: float | None = None  # the table's coordinates, kept for places the gazetteer lacks
@@ -484,9 +439,13 @@ class _Choice:
 class PlaceResolver:
     """Resolves mentions against one gazetteer; remembers each distinct mention's outcome."""
 
-    def __init__(self, min_population: int = DEFAULT_MIN_POPULATION, max_distance_km: float = DEFAULT_MAX_DISTANCE_KM):
+    def __init__(self, min_population: int = DEFAULT_MIN_POPULATION, max_distance_km: float = DEFAULT_MAX_DISTANCE_KM,
+                 *, fuzzy: bool = False):
         self.gazetteer = gazetteer(min_population)
         self.max_km = max_distance_km
+        # off by default: the gazetteer lacks many small towns, so a close spelling is most often
+        # another town (Waldbronn is not Waldbrunn); see docs/mappings.md for its measured precision
+        self.fuzzy = fuzzy
         self._memo: dict[PlaceMention, PlaceOutcome] = {}
 
     def resolve(self, mention: PlaceMention) -> PlaceOutcome:
@@ -515,6 +474,9 @@ class PlaceResolver:
             kw.setdefault("country", code)
             result = PlaceOutcome(label=label, **kw)
             result.notes.extend(notes)
+            if reading.status in ("historical", "disputed", "unknown"):
+                # the source's words stay in the graph beside whatever state they were read as
+                result.country_as_written = " ".join(m.country.split())
             return result
 
         if m.geonames_id is not None:
@@ -530,6 +492,14 @@ class PlaceResolver:
             if found:
                 return outcome(iri=ns.country(found), place_class="Country", status="resolved",
                                method="iso-3166-1", country=found)
+
+        if code is None and reading.successors and kind not in ("region", "country"):
+            # a state that split (Czechoslovakia): the place is in whichever successor has it
+            for successor in reading.successors:
+                trial = self._resolve_city(parsed, successor, point, m.brackets)
+                if trial.city is not None and trial.city.country == successor:
+                    code = successor
+                    break
 
         match = _Match()
         if kind not in ("region", "country"):
@@ -549,8 +519,14 @@ class PlaceResolver:
                 return outcome(iri=ns.unresolved_place(region.country, f"{region.name} region"),
                                place_class="Region", status="resolved", method="iso-3166-2",
                                region=region, country=region.country)
-        if kind is None and not ambiguous and not parsed.context:
+        if kind is None and not ambiguous and not parsed.context and m.may_name_country:
+            # a country's name (never a bare code: "Ee" is a Dutch village), and not a town of
+            # another country that the row names ("Jordan, Philippines")
             found = resolve_country(parsed.base)
+            if found is not None and normalise_name(parsed.base) in (normalise_name(found.code), _alpha3(found.code)):
+                found = None
+            if found is not None and code is not None and found.code != code:
+                found = None
             if found is not None:
                 return outcome(iri=ns.country(found.code), place_class="Country", status="resolved",
                                method="iso-3166-1", country=found.code)
@@ -633,8 +609,10 @@ class PlaceResolver:
             city = self._nearby_namesake(parsed.base, code, point)
             if city is not None:
                 return _Match(city, "nearby", [city], notes=notes)
-        elif code is not None and parent_point is None and base_keys:
-            candidates = self.gazetteer.fuzzy(base_keys[0], related_countries(code))
+        elif self.fuzzy and code is not None and parent_point is None and base_keys:
+            # the stated country only, and the names must agree word by word
+            candidates = [c for c in self.gazetteer.fuzzy(base_keys[0], frozenset({code}))
+                          if _names_agree(parsed.base, c.name)]
             choice = self._choose(candidates, code, None, notes)
             if choice.city:
                 return _Match(choice.city, "fuzzy", candidates, notes=notes)
@@ -724,12 +702,24 @@ class PlaceResolver:
                 continue
             for name in {city.name, *city.names}:
                 other = normalise_name(name)
-                if not other or other[0] != key[0]:
+                if not other or other[0] != key[0] or not _names_agree(key, other):
                     continue
                 score = difflib.SequenceMatcher(None, key, other).ratio()
                 if score > best_score:
                     best, best_score = city, score
         return best
+
+
+def _names_agree(a: str, b: str) -> bool:
+    """Whether two names are spellings of one name, word by word: "Kharkov" and "Kharkiv" are,
+    "Prague 1" and "Prague", "Vilassar de Dalt" and "Vilassar de Mar" are not (a neighbour close by
+    is often named after the same place)."""
+    words_a, words_b = normalise_name(a).split(), normalise_name(b).split()
+    if len(words_a) != len(words_b):
+        return False
+    return all(x == y or (not x.isdigit() and not y.isdigit() and x[0] == y[0]
+                          and difflib.SequenceMatcher(None, x, y).ratio() >= WORD_CUTOFF)
+               for x, y in zip(words_a, words_b))
 
 
 @dataclass

@@ -58,18 +58,71 @@ def test_abbreviations_are_spelled_out():
     [
         ("Georgia (country)", "GE"), ("England", "GB"), ("England, United Kingdom", "GB"),
         ("Martinique, France", "MQ"), ("Brandenburg, Germany", "DE"), ("in Italy", "IT"),
-        ("Kazakhstah", "KZ"), ("Grece", "GR"), ("Republic of Ireland", "IE"), ("Kosovo", "XK"),
-        ("Россия", "RU"), ("DE", "DE"),
+        ("Grece", "GR"), ("Republic of Ireland", "IE"), ("Kosovo", "XK"), ("Россия", "RU"), ("DE", "DE"),
+        ("Frankreich", "FR"), ("Madagaskar", "MG"), ("Rußland", "RU"), ("Tschech. Republik", "CZ"),
     ],
 )
 def test_countries_as_tables_write_them(text, code):
     assert read_country(text).code == code
 
 
-def test_a_misspelt_country_is_read_with_a_note_and_nonsense_is_not_read():
-    assert "read as Japan" in read_country("Japa").note
-    unknown = read_country("Atlantis Republic")
-    assert unknown.code is None and "not a country" in unknown.note
+def test_a_misspelt_country_is_reported_never_guessed():
+    # a near spelling is not read as a country: "Prussia" is not Russia, "Kingdom of Hungary" not Tonga
+    for text in ("Japa", "Kazakhstah", "Atlantis Republic"):
+        unknown = read_country(text)
+        assert unknown.code is None and unknown.status == "unknown" and "not a country" in unknown.note
+
+
+@pytest.mark.parametrize(
+    "text, successors",
+    [
+        ("Prussia", ("DE", "PL", "RU", "LT")), ("Kingdom of Hungary", ("HU", "SK", "RO", "RS", "HR", "UA", "AT", "SI")),
+        ("Czechoslovakia", ("CZ", "SK")), ("Yugoslavia", ("RS", "HR", "SI", "BA", "MK", "ME", "XK")),
+        ("Soviet Union", ("RU", "UA", "BY", "KZ", "UZ", "GE", "AZ", "AM", "MD", "LT", "LV", "EE", "KG", "TJ", "TM")),
+        ("USSR", ("RU", "UA", "BY", "KZ", "UZ", "GE", "AZ", "AM", "MD", "LT", "LV", "EE", "KG", "TJ", "TM")),
+    ],
+)
+def test_a_state_that_split_is_read_as_its_successors(text, successors):
+    reading = read_country(text)
+    assert reading.status == "historical" and reading.successors == successors and reading.code is None
+    assert text in reading.note
+
+
+@pytest.mark.parametrize("text, code", [("Swaziland", "SZ"), ("Burma", "MM"), ("Zaire", "CD"),
+                                        ("Gaza Strip", "PS"), ("Palestinian territories", "PS")])
+def test_a_former_name_is_read_as_its_successor_and_marked(text, code):
+    reading = read_country(text)
+    assert (reading.code, reading.status) == (code, "historical") and "historical" in reading.note
+
+
+@pytest.mark.parametrize("text", ["Transnistria", "Abkhazia", "Luhansk People's Republic", "Northern Cyprus"])
+def test_a_disputed_entity_gets_no_guessed_state(text):
+    reading = read_country(text)
+    assert (reading.code, reading.status) == (None, "disputed") and text in reading.note
+
+
+def test_a_place_in_a_state_that_split_is_found_in_its_successor(resolver):
+    bratislava = resolve(resolver, "Bratislava", "Czechoslovakia")
+    assert (bratislava.city.name, bratislava.country) == ("Bratislava", "SK")
+    assert bratislava.country_as_written == "Czechoslovakia"
+    konigsberg = resolve(resolver, "Kaliningrad", "Prussia")
+    assert konigsberg.country == "RU"
+
+
+@pytest.mark.parametrize("name, country, expected", [
+    ("Ee", "Netherlands", "NL"), ("Jordan", "Philippines", "PH"), ("Lebanon", "United States", "US"),
+    ("Cuba", "United States", "US"), ("Peru", "United States", "US"), ("Mexico", "United States", "US"),
+    ("Chile", "Spain", "ES"),
+])
+def test_a_town_named_like_a_country_stays_a_town_of_its_country(resolver, name, country, expected):
+    outcome = resolve(resolver, name, country)
+    assert outcome.place_class != "Country" and outcome.country == expected
+
+
+def test_a_name_cell_is_a_country_only_when_the_mapping_allows_it(resolver):
+    assert resolve(resolver, "Estonia", "", may_name_country=True).place_class == "Country"
+    assert resolve(resolver, "Ee", "", may_name_country=True).place_class != "Country"  # a code is no name
+    assert resolve(resolver, "Jordan", "Philippines", may_name_country=True).place_class != "Country"
 
 
 def test_omsk_cases_resolve_as_in_the_omsk_build(resolver):
@@ -172,3 +225,23 @@ def test_a_lone_namesake_abroad_is_not_taken(resolver):
 def test_each_distinct_mention_is_resolved_once(resolver):
     first = resolve(resolver, "Aachen", "Germany")
     assert resolve(resolver, "Aachen", "Germany") is first
+
+
+@pytest.mark.parametrize("a, b", [("London Borough of Haringey", "London Borough of Barnet"), ("Prague 1", "Prague"),
+                                  ("Vilassar de Dalt", "Vilassar de Mar"), ("Southwark", "Wandsworth"), ("Maui", "Maumee")])
+def test_neighbours_with_other_names_are_not_one_place(a, b):
+    from citykg.loaders.places import _names_agree
+
+    assert not _names_agree(a, b)
+
+
+@pytest.mark.parametrize("a, b", [("Kharkov", "Kharkiv"), ("Koeln", "Köln"), ("Tbilissi", "Tbilisi")])
+def test_spellings_of_one_name_agree(a, b):
+    from citykg.loaders.places import _names_agree
+
+    assert _names_agree(a, b)
+
+
+def test_a_close_spelling_is_not_a_match_unless_the_mapping_asks(resolver):
+    # the gazetteer lacks Waldbronn; Waldbrunn is another town, 60 km away
+    assert resolve(resolver, "Waldbronn", "Germany").city is None
