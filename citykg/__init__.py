@@ -52,11 +52,13 @@ def build(tables: str | Path | None = None, store=None, *, strict: bool = False,
     return target
 
 
-def load(tables: str | Path, store=None, *, strict: bool = False, source: str | None = None, mapping=None):
+def load(tables: str | Path, store=None, *, strict: bool = False, source: str | None = None, mapping=None,
+         lookups: dict | None = None):
     """Add (or replace) one table set in a store, in its own named graph; return the store.
 
     With ``mapping`` (a mapping file or a shipped mapping's name, see docs/mappings.md),
-    ``tables`` is one foreign table read through it.
+    ``tables`` is one foreign table read through it; ``lookups`` names the files it joins
+    (``{"labels": "labels.tsv"}``).
     """
     from citykg.graph.load import add_table_set
     from citykg.loaders import load_table_set
@@ -64,7 +66,7 @@ def load(tables: str | Path, store=None, *, strict: bool = False, source: str | 
     if mapping is not None:
         from citykg.loaders.mapping import read_foreign_table
 
-        loaded = read_foreign_table(tables, mapping, source, strict=strict)
+        loaded = read_foreign_table(tables, mapping, source, strict=strict, lookups=lookups)
         target = store if hasattr(store, "replace_graphs") else open_store(store)
         add_table_set(target, loaded)
         return target

@@ -201,16 +201,21 @@ def build(tables, source_name, strict, encoding, quiet, store_path):
 @click.option("--strict", is_flag=True, help="Fail if a place cannot be matched to the gazetteer.")
 @click.option("--encoding", help="Encoding of the table files (default: UTF-8, else Windows-1251).")
 @click.option("--mapping", help="Read TABLES as one foreign table through this mapping (a YAML/TOML or RML file, or a shipped mapping's name); see docs/mappings.md.")
+@click.option("--lookup", "lookups", multiple=True, metavar="NAME=FILE",
+              help="A file the mapping joins by key (e.g. labels=labels.tsv); repeat for several.")
 @store_option
-def load(tables, source_name, strict, encoding, mapping, store_path):
+def load(tables, source_name, strict, encoding, mapping, lookups, store_path):
     """Add a table set, or a foreign table with --mapping, to the store (replacing an earlier load
     of the same source)."""
     from citykg.graph.load import add_table_set
 
+    if lookups and not mapping:
+        raise CitykgError("--lookup joins a file into a mapped table: give --mapping too")
     if mapping:
-        from citykg.commands.resolve import load_foreign_table
+        from citykg.commands.resolve import load_foreign_table, lookup_files
 
-        load_foreign_table(tables, mapping, source_name, lambda: open_cli_store(store_path), strict=strict, encoding=encoding)
+        load_foreign_table(tables, mapping, source_name, lambda: open_cli_store(store_path), strict=strict,
+                           encoding=encoding, lookups=lookup_files(lookups))
         return
     loaded = _load(tables, strict, source_name, encoding)
     store = open_cli_store(store_path)

@@ -32,6 +32,7 @@ from citykg.ontology import namespace as ns
 
 from .check import parse_date
 from .gazetteer import country_by_code
+from .lookups import LookupSpec, read_lookups
 from .places import (
     DEFAULT_MAX_DISTANCE_KM,
     DEFAULT_MIN_POPULATION,
@@ -50,7 +51,8 @@ WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 REVIEW_METHODS = frozenset({"variant", "fuzzy", "unresolved"})
 MAX_ERRORS = 100  # a table this broken is the wrong table or the wrong mapping: stop reading
-PARTY_FIELDS = ("name", "name_ru", "country", "latitude", "longitude", "coordinates_label", "geonames_id", "wikidata", "kind", "brackets",
+PARTY_FIELDS = ("name", "name_ru", "country", "latitude", "longitude", "coordinates_label", "geonames_id", "wikidata", "population",
+                "kind", "brackets",
                 "may_name_country")
 PLACE_KINDS = ("auto", "city", "region", "country")
 BRACKETS = ("auto", "parent", "alternate")
@@ -85,11 +87,17 @@ class Value:
     constant: str | None = None
     values: dict[str, str] | None = None  # cell -> value
     format: str | None = None  # strptime format of a date column
+    lookup: str | None = None  # the lookup file that maps the cell to the value
 
-    def read(self, cells: dict[str, str]) -> str:
+    def read(self, cells: dict[str, str], lookups: dict[str, dict[str, str]] | None = None) -> str:
         if self.column is None:
             return self.constant or ""
         cell = cells.get(self.column, "")
+        if self.lookup is not None and cell:
+            table = (lookups or {}).get(self.lookup, {})
+            if cell not in table:
+                raise ValueError(f"'{cell}' is not a key of the lookup '{self.lookup}'")
+            cell = table[cell]
         if self.values is None:
             return cell
         if cell not in self.values:
@@ -108,6 +116,7 @@ class Party:
     coordinates_label: Value | None = None  # what a geocoder matched: coordinates count only if it is the place
     geonames_id: Value | None = None
     wikidata: Value | None = None
+    population: Value | None = None  # the table's population, kept for places the gazetteer lacks
     kind: Value = Value(constant="auto")
     brackets: str = "auto"
     may_name_country: bool = False  # a name cell that is a country's name is the country
@@ -123,6 +132,7 @@ class Mapping:
     delimiter: str | None
     encoding: str
     header_row: int
+    header: bool  # False: no header row; columns are named by position (#1, #2, ...)
     skip_rows: frozenset[int]
     skip_when: tuple[tuple[str, str | None], ...]  # (column, value; None: the cell is empty)
     min_population: int
@@ -134,6 +144,12 @@ class Mapping:
     date: Value | None
     concepts: tuple[dict[str, str], ...]
     fuzzy: bool = False  # the close-spelling rule (off by default: see docs/mappings.md)
+    lookups: dict[str, LookupSpec] = field(default_factory=dict)
+
+    @property
+    def positions(self) -> list[int]:
+        """The column positions (1-based) the mapping reads by number."""
+        return sorted({int(column[1:]) for column, _ in self.columns() if column.startswith("#")})
 
     def columns(self) -> list[tuple[str, str]]:
         """Every column the mapping reads, with the key that names it."""
@@ -183,9 +199,9 @@ def read_mapping(path: str | Path) -> Mapping:
 def parse_mapping(data, file: str = "<mapping>") -> Mapping:
     """A mapping from its parsed YAML/TOML data; every key is checked."""
     section = _Section(data, file, "")
-    section.known("citykg-mapping", "source", "document", "table", "places", "parties", "agreement", "concepts")
+    section.known("citykg-mapping", "source", "document", "table", "places", "parties", "agreement", "concepts", "lookups")
     table = section.section("table")
-    table.known("delimiter", "encoding", "header_row", "skip_rows", "skip_when")
+    table.known("delimiter", "encoding", "header", "header_row", "skip_rows", "skip_when")
     places = section.section("places")
     places.known("min_population", "max_distance_km", "label_language", "fuzzy")
     agreement = section.section("agreement", required=True)
@@ -219,6 +235,13 @@ def parse_mapping(data, file: str = "<mapping>") -> Mapping:
         else:
             raise MappingError(file, f"table.skip_when[{i}]", "expected 'equals: VALUE' or 'empty: true'")
 
+    if table.get("header") not in (None, True, False):
+        raise MappingError(file, "table.header", f"'{table.get('header')}' is not true or false")
+    lookups = _lookups(section.section("lookups"), file)
+    for column, key in _used_lookups(parties, agreement):
+        if column not in lookups:
+            raise MappingError(file, key, f"joins the lookup '{column}', which 'lookups' does not declare")
+
     encoding = table.text("encoding") or "utf-8"
     try:
         codecs.lookup(encoding)
@@ -234,6 +257,7 @@ def parse_mapping(data, file: str = "<mapping>") -> Mapping:
         delimiter=delimiter,
         encoding=encoding,
         header_row=table.integer("header_row", 1, minimum=1),
+        header=table.get("header") is not False,
         skip_rows=frozenset(table.integer_list("skip_rows")),
         skip_when=tuple(skip_when),
         min_population=places.integer("min_population", DEFAULT_MIN_POPULATION, minimum=0),
@@ -245,14 +269,48 @@ def parse_mapping(data, file: str = "<mapping>") -> Mapping:
         date=agreement.value("date"),
         concepts=concepts,
         fuzzy=_flag(places, "fuzzy"),
+        lookups=lookups,
     )
 
 
-def _flag(section: _Section, name: str) -> bool:
+def _lookups(section: _Section, file: str) -> dict[str, LookupSpec]:
+    found = {}
+    for name in section.data:
+        spec = _Section(section.get(name), file, f"lookups.{name}")
+        spec.known("key", "value", "header", "delimiter", "encoding")
+        columns = {}
+        for field_name in ("key", "value"):
+            raw = spec.get(field_name)
+            if isinstance(raw, bool) or not isinstance(raw, (int, str)) or raw == "":
+                raise MappingError(file, f"lookups.{name}.{field_name}", "is required: a column name or a position (1, 2, ...)")
+            columns[field_name] = _column_name(raw, file, f"lookups.{name}.{field_name}")
+        found[str(name)] = LookupSpec(str(name), columns["key"], columns["value"], header=_flag(spec, "header", True),
+                                      delimiter=spec.text("delimiter"), encoding=spec.text("encoding") or "utf-8")
+    return found
+
+
+def _used_lookups(parties, agreement) -> Iterator[tuple[str, str]]:
+    for i, party in enumerate(parties):
+        for name in PARTY_FIELDS[:-2]:
+            value = getattr(party, name)
+            if value is not None and value.lookup:
+                yield value.lookup, f"parties[{i}].{name}"
+
+
+def _column_name(raw, file: str, key: str) -> str:
+    """A column as the mapping names it: its header name, or its position (1 is the first) as "#1"."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 1:
+            raise MappingError(file, key, f"column position {raw}: positions start at 1")
+        return f"#{raw}"
+    return str(raw)
+
+
+def _flag(section: _Section, name: str, default: bool = False) -> bool:
     value = section.get(name)
     if value not in (None, True, False):
         raise MappingError(section.file, section._name(name), f"'{value}' is not true or false")
-    return bool(value)
+    return default if value is None else value
 
 
 def _party(data, file: str, key: str) -> Party:
@@ -275,6 +333,7 @@ def _party(data, file: str, key: str) -> Party:
         coordinates_label=section.value("coordinates_label"),
         geonames_id=section.value("geonames_id"),
         wikidata=section.value("wikidata"),
+        population=section.value("population"),
         kind=kind,
         brackets=brackets,
         may_name_country=bool(may_name_country),
@@ -365,12 +424,12 @@ class _Section:
             if required:
                 raise MappingError(self.file, key, "is required: a column name, or {value: ...}")
             return None
-        if isinstance(raw, str):
-            return Value(column=raw)
+        if isinstance(raw, str) or (isinstance(raw, int) and not isinstance(raw, bool)):
+            return Value(column=_column_name(raw, self.file, key))
         if not isinstance(raw, dict):
             raise MappingError(self.file, key, f"expected a column name or a table with 'column' or 'value', got {raw!r}")
         section = _Section(raw, self.file, key)
-        section.known("column", "value", "values", "format")
+        section.known("column", "value", "values", "format", "lookup")
         if ("column" in raw) == ("value" in raw):
             raise MappingError(self.file, key, "give either 'column' (read each row's cell) or 'value' (a constant)")
         if "value" in raw:
@@ -380,7 +439,11 @@ class _Section:
             if not isinstance(values, dict):
                 raise MappingError(self.file, f"{key}.values", "expected a table from cell values to values")
             values = {("" if k is None else str(k)): str(v) for k, v in values.items()}
-        return Value(column=section.text("column", required=True), values=values, format=section.text("format"))
+        column = raw.get("column")
+        if column is None or column == "" or isinstance(column, bool):
+            raise MappingError(self.file, f"{key}.column", "is required: a column name or a position (1, 2, ...)")
+        return Value(column=_column_name(column, self.file, f"{key}.column"), values=values,
+                     format=section.text("format"), lookup=section.text("lookup"))
 
 
 # --- reading the table -------------------------------------------------------------------
@@ -432,7 +495,8 @@ def read_rows(
         text = io.TextIOWrapper(io.BufferedReader(_CountingReader(raw, on_bytes)), encoding=encoding, newline="")
         reader = csv.reader(text, delimiter=delimiter)
         start = 1
-        header: list[str] | None = None
+        header: list[str] | None = None if mapping.header else []
+        positions = mapping.positions
         try:
             for record in reader:
                 line, start = start, reader.line_num + 1
@@ -443,9 +507,14 @@ def read_rows(
                     continue
                 if line in mapping.skip_rows or not any(c.strip() for c in record):
                     continue
-                if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+                if header and len(record) > len(header) and any(c.strip() for c in record[len(header):]):
                     raise TableError(path.name, f"has {len(record)} cells but the header has {len(header)} columns", row=line)
+                if positions and positions[-1] > len(record):
+                    raise TableError(path.name, f"the row has {len(record)} cells, but the mapping reads column {positions[-1]}",
+                                     row=line, column=f"#{positions[-1]}")
                 cells = {h: (record[i].strip() if i < len(record) else "") for i, h in enumerate(header)}
+                for position in positions:
+                    cells[f"#{position}"] = record[position - 1].strip()
                 yield line, record, cells
         except UnicodeDecodeError:
             line, byte = _first_undecodable_line(path, encoding)
@@ -459,6 +528,8 @@ def read_rows(
             raise TableError(path.name, f"is not valid CSV: {exc}", row=start) from None
         if header is None:
             raise TableError(path.name, f"the file is empty: expected a header row on line {mapping.header_row}")
+        if not mapping.header and start == 1:
+            raise TableError(path.name, "the file is empty")
 
 
 def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes]:
@@ -474,7 +545,7 @@ def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, bytes]:
 
 
 def _check_columns(path: Path, mapping: Mapping, header: list[str], line: int) -> None:
-    missing = [(column, key) for column, key in mapping.columns() if column not in header]
+    missing = [(column, key) for column, key in mapping.columns() if column not in header and not column.startswith("#")]
     if missing:
         column, key = missing[0]
         raise TableError(
@@ -516,6 +587,7 @@ class MappedTable:
     warnings: list[str] = field(default_factory=list)
     self_pairs: int = 0
     strict: bool = False  # a place the gazetteer lacks fails the load
+    lookups: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> key -> value
 
     @property
     def graph(self) -> str:
@@ -698,7 +770,7 @@ class MappedTable:
             if value is None:
                 return ""
             try:
-                return value.read(cells)
+                return value.read(cells, self.lookups)
             except ValueError as exc:
                 raise TableError(file, str(exc), row=line, column=value.column or key) from None
 
@@ -725,6 +797,9 @@ class MappedTable:
             qid = cell(party.wikidata, "wikidata").rsplit("/", 1)[-1]
             if qid and not (qid[0] == "Q" and qid[1:].isdigit()):
                 raise TableError(file, f"'{qid}' is not a Wikidata item id (Q followed by digits)", row=line, column=party.wikidata.column)
+            people = cell(party.population, "population").replace(",", "").replace(" ", "")
+            if people and not people.isdigit():
+                raise TableError(file, f"'{people}' is not a population (a whole number)", row=line, column=party.population.column)
             kind = cell(party.kind, "kind") or "auto"
             if kind not in PLACE_KINDS:
                 raise TableError(file, f"'{kind}' is not a place kind: expected one of {', '.join(PLACE_KINDS)}", row=line, column=party.kind.column)
@@ -738,6 +813,7 @@ class MappedTable:
                     coordinates_label=cell(party.coordinates_label, "coordinates_label") if party.coordinates_label else None,
                     geonames_id=int(gid) if gid else None,
                     wikidata=qid or None,
+                    population=int(people) if people else None,
                     kind=kind,
                     brackets=party.brackets,
                     may_name_country=party.may_name_country,
@@ -798,6 +874,8 @@ class MappedTable:
             yield node, ckg("resolutionMethod"), Literal(outcome.vocabulary_method)
         if outcome.region is not None:
             yield node, NOTATION, Literal(outcome.region.code)
+        if outcome.city is None and outcome.population is not None:
+            yield node, ckg("population"), integer(outcome.population)
         if outcome.city is None and outcome.latitude is not None:
             yield node, NamedNode(ns.GEO + "lat"), Literal(repr(outcome.latitude), datatype=XSD_DECIMAL)
             yield node, NamedNode(ns.GEO + "long"), Literal(repr(outcome.longitude), datatype=XSD_DECIMAL)
@@ -870,6 +948,7 @@ def map_table(
     source: str | None = None,
     *,
     on_bytes: Callable[[int], None] | None = None,
+    lookups: dict[str, Path] | None = None,
 ) -> MappedTable:
     """A foreign table read through a mapping (nothing is read until its ``graphs`` are consumed).
 
@@ -882,12 +961,13 @@ def map_table(
         mapping = read_mapping(mapping)
     source = source or mapping.source or path.stem
     resolver = PlaceResolver(mapping.min_population, mapping.max_distance_km, fuzzy=mapping.fuzzy)
-    return MappedTable(path, mapping, source, resolver, on_bytes)
+    joined = read_lookups(mapping.lookups, {k: Path(v) for k, v in (lookups or {}).items()}, mapping.file)
+    return MappedTable(path, mapping, source, resolver, on_bytes, lookups=joined)
 
 
 def read_foreign_table(
     table: str | Path, mapping: str | Path, source: str | None = None, *,
-    strict: bool = False, encoding: str | None = None,
+    strict: bool = False, encoding: str | None = None, lookups: dict[str, Path] | None = None,
 ):
     """A foreign table through a mapping given as a file or a shipped mapping's name: a
     :class:`MappedTable`, or for an RML mapping the triples Morph-KGC makes (``loaders/rml.py``)."""
@@ -906,6 +986,6 @@ def read_foreign_table(
     parsed = read_mapping(path)
     if encoding:
         parsed = dataclasses.replace(parsed, encoding=encoding)
-    mapped = map_table(table, parsed, source)
+    mapped = map_table(table, parsed, source, lookups=lookups)
     mapped.strict = strict
     return mapped

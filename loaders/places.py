@@ -37,6 +37,9 @@ DEFAULT_MAX_DISTANCE_KM = 30.0
 FUZZY_CUTOFF = 0.88
 # Similarity a nearby gazetteer city's name needs when the name itself is not in the index.
 NEARBY_NAME_CUTOFF = 0.75
+# How far apart two unresolved places of one name and country must lie (by the table's
+# coordinates) to be kept as two places.
+APART_KM = 25.0
 # How alike each word of two names must be for them to count as one name spelled two ways.
 WORD_CUTOFF = 0.75
 NEARBY_KM = 10.0
@@ -395,6 +398,7 @@ class PlaceMention:
     kind: str = "auto"  # auto | city | region | country
     brackets: str = "auto"  # what "(...)" after a name is: auto | parent | alternate
     may_name_country: bool = False  # the mapping says the name cell may be a country's name
+    population: int | None = None  # the table's population, kept for places the gazetteer lacks
     coordinates_label: str | None = None  # the place a geocoder found for the coordinates
 
 
@@ -413,6 +417,7 @@ class PlaceOutcome:
     candidates: list[City] = field(default_factory=list)
     parent: PlaceOutcome | None = None
     country_as_written: str | None = None  # a historical, disputed or unknown country cell, verbatim
+    population: int | None = None  # the table's, for a place the gazetteer lacks
     country_conflict: str | None = None
     notes: list[str] = field(default_factory=list)
     latitude: float | None = None  # the table's coordinates, kept for places the gazetteer lacks
@@ -447,13 +452,41 @@ class PlaceResolver:
         # another town (Waldbronn is not Waldbrunn); see docs/mappings.md for its measured precision
         self.fuzzy = fuzzy
         self._memo: dict[PlaceMention, PlaceOutcome] = {}
+        self._item_of: dict[str, str] = {}  # IRI -> the Wikidata item that has it
+        self._point_of: dict[str, tuple[float, float]] = {}  # unresolved IRI -> where the table puts it
 
     def resolve(self, mention: PlaceMention) -> PlaceOutcome:
         outcome = self._memo.get(mention)
         if outcome is None:
-            outcome = self._memo[mention] = self._resolve(mention)
+            outcome = self._memo[mention] = self._kept_apart(mention, self._resolve(mention))
             outcome.wikidata = mention.wikidata
             outcome.label_ru = mention.name_ru
+            outcome.population = mention.population
+        return outcome
+
+    def _kept_apart(self, m: PlaceMention, outcome: PlaceOutcome) -> PlaceOutcome:
+        """The outcome with an IRI of its own where the table tells two places apart that resolved
+        to one: by their Wikidata items, or by coordinates far apart (two villages called Nienhagen)."""
+        if m.wikidata and outcome.place_class != "Country":
+            owner = self._item_of.setdefault(outcome.iri, m.wikidata)
+            if outcome.status != "resolved" or owner != m.wikidata:
+                # the item decides identity: never two items on one node
+                if owner != m.wikidata and outcome.city is not None:
+                    outcome.notes.append(f"{m.wikidata} and {owner} both matched {outcome.city.name} "
+                                         f"(geonames:{outcome.city.geonames_id}); {m.wikidata} is kept apart by its item")
+                outcome.iri = ns.wikidata_place(m.wikidata)
+                if outcome.city is not None:
+                    outcome.candidates = [outcome.city]
+                    outcome.city, outcome.status, outcome.method = None, "ambiguous", "ambiguous"
+                self._item_of[outcome.iri] = m.wikidata
+            return outcome
+        point = (outcome.latitude, outcome.longitude)
+        if outcome.city is None and point[0] is not None:
+            first = self._point_of.setdefault(outcome.iri, point)
+            if distance_km(*first, *point) > APART_KM:
+                outcome.iri = f"{outcome.iri}-{point[0]:.3f}-{point[1]:.3f}".replace(".", "_")
+                outcome.notes.append(f"{outcome.label} at {point[0]:.3f}, {point[1]:.3f} lies "
+                                     f"{distance_km(*first, *point):.0f} km from its namesake in the table: kept apart")
         return outcome
 
     # -- steps ----------------------------------------------------------------------------
@@ -535,7 +568,9 @@ class PlaceResolver:
             return outcome(iri=ns.unresolved_place(code, f"{parsed.base} region"),
                            place_class="Region" if code else "Place",
                            status="unresolved", method="unresolved", latitude=_lat(point), longitude=_lon(point))
-        name = parsed.base if parent is None else f"{parsed.base} ({parent.label})"
+        # a bracket that tells namesakes apart ("Stolberg (Rhineland)", "Stolberg (Südharz)") stays
+        # in the node's name, so that the two do not become one node
+        name = (parsed.base if not parsed.context else label) if parent is None else f"{parsed.base} ({parent.label})"
         place_class = "Place" if parent is not None or code is None else "City"
         return outcome(iri=ns.unresolved_place(code, name), place_class=place_class,
                        status="ambiguous" if ambiguous else "unresolved",

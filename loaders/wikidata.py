@@ -3,7 +3,7 @@
 :func:`fetch_p190` asks a SPARQL endpoint (Wikidata's query service by default) for the pairs, with
 English and Russian labels, ISO country codes, coordinates, GeoNames ids and the start year when a
 statement has one; :func:`answer_to_table` turns the SPARQL JSON answer into a CSV table that the
-shipped mapping ``wikidata-p190.yaml`` loads like any other foreign table. A saved answer (``--save``)
+shipped mapping ``wikidata-p190-full.yaml`` loads like any other foreign table. A saved answer (``--save``)
 loads the same way offline.
 
 The query uses plain SPARQL 1.1 (no ``wikibase:label`` service), so any endpoint holding
@@ -161,7 +161,7 @@ def _point(text: str) -> tuple[str, str]:
 
 
 def answer_to_table(answer: dict, path: Path, what: str = "the query") -> int:
-    """Write the answer as the CSV table ``wikidata-p190.yaml`` reads; the number of pairs.
+    """Write the answer as the CSV table ``wikidata-p190-full.yaml`` reads; the number of pairs.
 
     An empty answer is an error: Wikidata lists partners for every sizeable city, so no rows
     means a wrong name, a lagging endpoint or a broken query, not a city without partners.

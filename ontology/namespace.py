@@ -105,6 +105,12 @@ def unresolved_place(country_code: str | None, name: str) -> str:
     return f"{ID}place/{(country_code or 'xx').lower()}-{slug(name)}"
 
 
+def wikidata_place(qid: str) -> str:
+    """A place the gazetteer lacks but the table identifies by its Wikidata item: the item decides
+    its identity, so two items are two nodes and one item from two sources is one."""
+    return f"{ID}place/wikidata-{qid}"
+
+
 def partnership(place_a: str, place_b: str) -> str:
     """The partnership of two places, whichever source asserts it: named after the sorted pair of
     place IRIs, so that every source's claims about the pair land on one node."""

@@ -19,19 +19,32 @@ from citykg.errors import CitykgError
 PROGRESS_MIN_BYTES = 1 << 20  # smaller files load in a blink: no bar
 
 
-def prepare_table(table: Path, mapping: str, source_name: str | None, *, strict: bool = False, encoding: str | None = None):
+def lookup_files(options: tuple[str, ...]) -> dict[str, Path]:
+    """``--lookup NAME=FILE`` options as a name -> file table."""
+    found = {}
+    for option in options:
+        name, sep, file = option.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            raise CitykgError(f"--lookup {option}: expected NAME=FILE, e.g. labels=labels.tsv")
+        found[name.strip()] = Path(file.strip())
+    return found
+
+
+def prepare_table(table: Path, mapping: str, source_name: str | None, *, strict: bool = False, encoding: str | None = None,
+                  lookups: dict[str, Path] | None = None):
     """The table read through the mapping, not yet consumed: a MappedTable, or Morph-KGC's output."""
     from citykg.loaders.mapping import read_foreign_table
 
-    return read_foreign_table(table, mapping, source_name, strict=strict, encoding=encoding)
+    return read_foreign_table(table, mapping, source_name, strict=strict, encoding=encoding, lookups=lookups)
 
 
-def load_foreign_table(table: Path, mapping: str, source_name: str | None, open_store, *, strict: bool = False, encoding: str | None = None):
+def load_foreign_table(table: Path, mapping: str, source_name: str | None, open_store, *, strict: bool = False, encoding: str | None = None,
+                       lookups: dict[str, Path] | None = None):
     """Load one foreign table into the store in its source's named graph; print what happened."""
     from citykg.graph.load import add_table_set
 
     started = time.perf_counter()
-    mapped = prepare_table(table, mapping, source_name, strict=strict, encoding=encoding)
+    mapped = prepare_table(table, mapping, source_name, strict=strict, encoding=encoding, lookups=lookups)
     store = open_store()
     size = table.stat().st_size
     progress(f"reading {table} through {mapping} into source '{mapped.source}'")

@@ -1,5 +1,5 @@
 """``citykg load-wikidata``: Wikidata's twin towns (P190) into the store, live or from a saved
-answer, through the shipped ``wikidata-p190`` mapping."""
+answer, through the shipped ``wikidata-p190-full`` mapping."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def load_wikidata(cities, wikidata_endpoint, from_file, save, source_name, store
     with tempfile.TemporaryDirectory(prefix="citykg-wikidata-") as work:
         table = Path(work) / "wikidata-p190.csv"
         answer_to_table(answer, table, what)
-        load_foreign_table(table, "wikidata-p190", source_name, lambda: open_cli_store(store_path))
+        load_foreign_table(table, "wikidata-p190-full", source_name, lambda: open_cli_store(store_path))
 
 
 COMMANDS = [load_wikidata]

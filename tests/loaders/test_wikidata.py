@@ -104,7 +104,7 @@ def load_answer(answer, tmp_path):
     table = tmp_path / "wikidata-p190.csv"
     answer_to_table(answer, table)
     store = open_store(":memory:")
-    mapped = map_table(table, shipped_mappings()["wikidata-p190"])
+    mapped = map_table(table, shipped_mappings()["wikidata-p190-full"])
     add_table_set(store, mapped)
     return store, mapped
 
