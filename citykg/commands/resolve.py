@@ -84,7 +84,7 @@ def report_mapped(mapped, *, warnings: int = 10) -> None:
 # --- resolve-report ----------------------------------------------------------------------
 
 SUMMARY_COLUMNS = ["source", "places", "resolved", "ambiguous", "unresolved", "resolved_share", "cities", "regions", "countries", "other"]
-DETAIL_COLUMNS = ["source", "name", "country", "status", "method", "class", "place", "geonames_id", "gazetteer_name",
+DETAIL_COLUMNS = ["source", "name", "country", "status", "method", "confidence", "class", "place", "geonames_id", "gazetteer_name",
                   "gazetteer_country", "population", "candidates", "notes"]
 
 
@@ -96,6 +96,7 @@ def _outcome_record(source: str, mention, outcome) -> dict:
         "country": mention.country,
         "status": outcome.status,
         "method": outcome.method,
+        "confidence": outcome.confidence,
         "class": outcome.place_class,
         "place": outcome.iri,
         "geonames_id": city.geonames_id if city else "",
@@ -115,6 +116,8 @@ def table_report(mapped) -> tuple[list[dict], list[dict]]:
     summary = mapped.summary()
     row = _summary_row(mapped.source, summary.status, summary.place_class)
     details = [_outcome_record(mapped.source, m, o) for m, o in mapped.outcomes.items()]
+    # the matches to review first: the least trusted at the top
+    details.sort(key=lambda record: (record["confidence"], record["name"]))
     return [row], details
 
 
@@ -157,7 +160,7 @@ def store_report(store, sources: tuple[str, ...]) -> tuple[list[dict], list[dict
             continue
         details.append({
             "source": record["source"], "name": record["name"], "country": record["country"] or "",
-            "status": record["status"], "method": "", "class": record["class"], "place": record["place"],
+            "status": record["status"], "method": "", "confidence": 0.0, "class": record["class"], "place": record["place"],
             "geonames_id": "", "gazetteer_name": "", "gazetteer_country": "", "population": "",
             "candidates": record["candidates"] or "", "notes": "",
         })

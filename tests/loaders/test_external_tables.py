@@ -86,3 +86,55 @@ def test_the_geocoded_list_loads_whole():
     assert mapped.summary().share("resolved") > 0.85
     with GEOCODED.open(encoding="utf-8") as handle:
         assert sum(1 for _ in csv.reader(handle)) == 25918
+
+
+BERLIN = "https://w3id.org/citykg/id/place/geonames-2950159"
+
+
+def test_berlin_s_partners_are_no_place_in_berlin_and_every_count_agrees(merged):
+    from citykg.graph.network import project
+
+    store, _, _ = merged
+    partners = citykg.query(store, "partners", city="Berlin, DE").records()
+    in_berlin = set(citykg.query(store, f"SELECT ?d WHERE {{ ?d ckg:partOf <{BERLIN}> }}").column("d"))
+    assert in_berlin, "the lists name Berlin's boroughs"
+    assert not {row["partner_iri"] for row in partners} & in_berlin
+    top = {row["city_iri"]: row["partners"] for row in citykg.query(store, "top-partners", limit="5").records()}
+    network = project(store, "partnership", details=False, attributes=False)
+    assert top[BERLIN] == len(partners) == network.degree(BERLIN)
+    with_districts = citykg.query(store, "partners", city="Berlin, DE", districts="include").records()
+    assert len(with_districts) > len(partners)
+    assert not {row["partner_iri"] for row in with_districts} & in_berlin
+
+
+def test_paris_alone_names_several_places(merged):
+    from citykg.queries.places import AmbiguousPlaceError
+
+    store, _, _ = merged
+    with pytest.raises(AmbiguousPlaceError) as caught:
+        citykg.query(store, "partners", city="Paris")
+    countries = {c.country for c in caught.value.candidates}
+    assert {"France", "United States"} <= countries
+    partners = {row["partner"] for row in citykg.query(store, "partners", city="Paris, FR").records()}
+    assert "Rome" in partners and "Lamotte-Beuvron" not in partners  # the partner of Paris, Texas
+
+
+def test_no_node_or_answer_shows_an_iri_tail_for_a_name(merged):
+    from citykg.graph.network import project
+    from citykg.graph.network_queries import tail
+
+    store, _, _ = merged
+    network = project(store, "partnership", details=False)
+    tails = [n for n, data in network.nodes(data=True) if data["label"] == tail(n)]
+    assert tails == []
+    for row in citykg.query(store, "top-partners", limit="50").records():
+        assert row["city"] and row["city"] != tail(row["city_iri"])
+    for row in citykg.query(store, "partners", city="Berlin, DE", districts="include").records():
+        assert row["partner"] and row["partner"] != tail(row["partner_iri"])
+
+
+def test_towns_named_like_countries_keep_their_partnerships(merged):
+    store, _, _ = merged
+    # "Aš" (Czech Republic) was read as the code of American Samoa, "Ee" as Estonia's
+    found = citykg.query(store, """SELECT ?place WHERE { ?place rdfs:label "Aš"@en ; ckg:partnerOf ?partner }""").column("place")
+    assert found and all("/country/" not in place for place in found)
