@@ -37,6 +37,9 @@ DEFAULT_MAX_DISTANCE_KM = 30.0
 FUZZY_CUTOFF = 0.88
 # Similarity a nearby gazetteer city's name needs when the name itself is not in the index.
 NEARBY_NAME_CUTOFF = 0.75
+# A namesake at least this share of the size of the most populous one makes a bare name (no
+# coordinates, no parent) ambiguous: most wrong matches in the hand checks were such names.
+RIVAL_SHARE = 0.2
 # How far apart two unresolved places of one name and country must lie (by the table's
 # coordinates) to be kept as two places.
 APART_KM = 25.0
@@ -728,7 +731,12 @@ class PlaceResolver:
         if pool:
             if (code is None or not guess) and len({c.geonames_id for c in pool}) > 1:
                 return _Choice(None, ambiguous=_by_population(pool))
-            return _Choice(_most_likely(pool, key))
+            chosen = _most_likely(pool, key)
+            if point is None and _has_rival(chosen, pool, key):
+                # Bloomington, Minnesota or Bloomington, Indiana: namesakes of a like size, and
+                # nothing in the row to choose between them
+                return _Choice(None, ambiguous=_by_population(pool))
+            return _Choice(chosen)
         distinct = {c.geonames_id: c for c in candidates}
         if len(distinct) == 1:
             city = next(iter(distinct.values()))
@@ -822,6 +830,12 @@ def _most_likely(pool: list[City], key: str | None) -> City:
         if best_own.population * OWN_NAME_ADVANTAGE >= biggest.population:
             return best_own
     return biggest
+
+
+def _has_rival(chosen: City, pool: list[City], key: str | None) -> bool:
+    """Whether another place of the same name is nearly as big as the one chosen by size."""
+    others = [c for c in pool if c.geonames_id != chosen.geonames_id and (key is None or normalise_name(c.name) == key)]
+    return any(c.population >= RIVAL_SHARE * chosen.population for c in others)
 
 
 def _by_population(cities: list[City]) -> list[City]:

@@ -39,7 +39,8 @@ def test_the_wikipedia_list_loads_whole(merged):
     assert wikipedia.rows == 26114
     summary = wikipedia.summary()
     assert summary.total > 17000
-    assert summary.share("resolved") > 0.85
+    # a bare name that namesakes of a like size share (Bloomington, Glendale) stays ambiguous
+    assert summary.share("resolved") > 0.84
     # a pair listed on both partners' pages, spelt two ways, is one partnership; a pair whose two
     # names resolve to one place is left out with a note
     assert 24000 < len(wikipedia.agreements) < 26111

@@ -197,8 +197,20 @@ def test_a_place_the_gazetteer_lacks_keeps_name_country_coordinates_and_merges(r
 
 
 def test_own_name_beats_a_bigger_city_with_the_name_as_an_alternate(resolver):
+    # Kearny NJ only has "Kearney" as an alternate name; Kearney, Nebraska and Kearney, Missouri
+    # both are named so, of a like size: without coordinates the name is ambiguous between them
     kearney = resolve(resolver, "Kearney", "United States")
-    assert kearney.city.name == "Kearney" and kearney.city.population > 30000  # Nebraska, not Kearny NJ
+    assert kearney.city is None and kearney.status == "ambiguous"
+    assert sum(c.name == "Kearney" for c in kearney.candidates) >= 2
+    nebraska = resolve(resolver, "Kearney", "United States", latitude=40.7, longitude=-99.08)
+    assert nebraska.city.name == "Kearney" and nebraska.city.population > 30000
+
+
+def test_a_bare_name_that_like_sized_namesakes_share_is_ambiguous(resolver):
+    bloomington = resolve(resolver, "Bloomington", "United States")
+    assert bloomington.city is None and len(bloomington.candidates) >= 2
+    # a namesake far smaller does not make a big city's name ambiguous
+    assert resolve(resolver, "Glasgow", "United Kingdom").city.population > 500000
 
 
 def test_the_stated_country_comes_before_its_territories(resolver):
