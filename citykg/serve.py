@@ -7,10 +7,21 @@ parameter). SPARQL Update is refused. ``/`` is a page to type queries or pick ca
 loads nothing from the network. ``/catalogue`` lists the catalogue as JSON and ``/bind`` binds a
 catalogue query's parameters, as ``citykg query --param`` does.
 
-Each query runs in a worker thread; the request waits at most ``timeout`` seconds for it and then
-answers 503. Oxigraph cannot stop a query once started, so a query past its limit still runs to
-its end in its worker (the pool of ``workers`` threads bounds how many can). An answer of more
-than ``max_rows`` rows (or triples) is refused with 422 rather than cut.
+Limits, each a ``citykg serve`` option (defaults in :class:`Limits`, documented in
+``docs/reliability.md``):
+
+- A query is looked at before it is parsed: more than ``max_depth`` nested groups or brackets, or
+  more than 2,000 operators, is 400 (the parser would overflow its stack and end the process).
+- SERVICE is refused (400) unless its endpoint is on the ``allow_service`` list: the server would
+  otherwise send requests wherever a client asks (server-side request forgery).
+- Each query of an on-disk store runs in one of ``workers`` worker processes
+  (``citykg/serve_workers.py``), killed and replaced at ``timeout`` seconds (503) or when it passes
+  ``memory_mb``; an in-memory store (tests, notebooks) runs queries in threads.
+- An answer of more than ``max_rows`` rows (or triples) is refused with 422 rather than cut.
+- A connection that sends nothing for ``socket_timeout`` seconds (headers, body, or an idle
+  keep-alive) is closed (408 when a request was under way); at most ``max_connections`` are served
+  at once, and more get 503.
+- The workers reopen the store when a load has replaced it: answers follow the data.
 """
 
 from __future__ import annotations
@@ -21,17 +32,19 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
-from itertools import islice
 from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph
 from pyoxigraph import NamedNode, RdfFormat
 
 from citykg.errors import CitykgError
+from citykg.queries.sparql_text import query_shape_problem, uses_service
+
+from .serve_workers import DEFAULT_MEMORY_MB, Outcome, WorkerLost, WorkerPool, WorkersBusy, WorkerTimeout, evaluate
 
 DEFAULT_PORT = 8000
 DEFAULT_TIMEOUT = 30.0
@@ -79,19 +92,11 @@ class RequestError(Exception):
 class Limits:
     timeout: float = DEFAULT_TIMEOUT  # seconds a request waits for its query
     max_rows: int = DEFAULT_MAX_ROWS  # rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in one answer
-
-
-@dataclass
-class Outcome:
-    kind: str  # select | ask | graph
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return len(self.triples) if self.kind == "graph" else len(self.rows)
+    max_depth: int = 100  # nested groups and brackets in a query
+    socket_timeout: float = 20.0  # seconds a connection may send nothing (headers, body, idle)
+    max_connections: int = 64  # connections served at once
+    memory_mb: int = DEFAULT_MEMORY_MB  # address space of each query worker
+    allow_service: tuple[str, ...] = ()  # endpoints a SERVICE clause may call
 
 
 # -- content negotiation --------------------------------------------------------------------------
@@ -136,23 +141,6 @@ def negotiate(header: str | None, offers: dict) -> str | None:
 # -- running queries ---------------------------------------------------------------------------------
 
 
-def evaluate(store, text: str, max_rows: int, dataset: dict | None = None) -> Outcome:
-    """Run the query and keep at most ``max_rows + 1`` rows (one more tells that it is too many)."""
-    if dataset and hasattr(store, "store"):
-        from citykg.ontology import namespace as ns
-
-        result = store.store.query(text, prefixes=ns.PREFIXES, **dataset)
-    else:
-        result = store.query(text)
-    if isinstance(result, pyoxigraph.QueryBoolean):
-        return Outcome("ask", ["answer"], boolean=bool(result))
-    if isinstance(result, pyoxigraph.QueryTriples):
-        return Outcome("graph", triples=list(islice(result, max_rows + 1)))
-    columns = [v.value for v in result.variables]
-    rows = [tuple(solution[i] for i in range(len(columns))) for solution in islice(result, max_rows + 1)]
-    return Outcome("select", columns, rows)
-
-
 class Endpoint:
     """The store, the limits and the workers that run queries; shared by all request threads."""
 
@@ -160,18 +148,45 @@ class Endpoint:
         self.store = store
         self.limits = limits or Limits()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="citykg-query")
+        path = getattr(store, "path", None)
+        self.workers = WorkerPool(path, workers, self.limits.memory_mb) if path else None
+
+    def check(self, text: str) -> None:
+        """Refuse, before parsing, what would crash the parser or make the server call out."""
+        problem = query_shape_problem(text, max_depth=self.limits.max_depth)
+        if problem:
+            raise RequestError(HTTPStatus.BAD_REQUEST, f"{problem} (citykg serve --max-depth)")
+        refused = [target for target in uses_service(text) if target not in self.limits.allow_service]
+        if refused:
+            raise RequestError(HTTPStatus.BAD_REQUEST,
+                               f"SERVICE {refused[0]} is refused: this endpoint calls no other endpoint unless "
+                               "started with --allow-service URL")
 
     def run(self, text: str, dataset: dict | None = None) -> Outcome:
         from citykg.graph.remote import query_form
 
+        self.check(text)
         form = query_form(text)
         if form in UPDATE_FORMS:
             raise RequestError(HTTPStatus.FORBIDDEN,
                                "this endpoint is read-only: SPARQL Update is refused (load data with 'citykg load')")
-        future = self.pool.submit(evaluate, self.store, text, self.limits.max_rows, dataset)
         try:
-            outcome = future.result(timeout=self.limits.timeout)
-        except FutureTimeout:
+            if self.workers is not None:
+                outcome = self.workers.run(text, dataset, self.limits.max_rows, self.limits.timeout)
+            else:
+                outcome = self.pool.submit(evaluate, self.store, text, self.limits.max_rows, dataset).result(
+                    timeout=self.limits.timeout)
+        except WorkersBusy:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"every query worker stayed busy for {self.limits.timeout:g} s; try again "
+                               "(citykg serve --workers)") from None
+        except WorkerLost as exc:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"{exc}; the limit is {self.limits.memory_mb} MB (citykg serve --memory-limit)") from None
+        except MemoryError as exc:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"{exc} ({self.limits.memory_mb} MB, citykg serve --memory-limit)") from None
+        except (FutureTimeout, WorkerTimeout):
             raise RequestError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 f"the query did not finish within the endpoint's time limit of {self.limits.timeout:g} s "
@@ -194,6 +209,8 @@ class Endpoint:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+        if self.workers is not None:
+            self.workers.close()
 
 
 # -- writing answers -----------------------------------------------------------------------------------
@@ -311,6 +328,15 @@ class Handler(BaseHTTPRequestHandler):
             self._error(exc)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away; nobody to answer
+        except TimeoutError:
+            # a body slower than the socket timeout, or shorter than its Content-Length
+            self.close_connection = True
+            self._error(RequestError(HTTPStatus.REQUEST_TIMEOUT,
+                                     f"the request did not arrive within {self.timeout:g} s (citykg serve --socket-timeout)"))
+        except Exception as exc:  # never a dropped connection: one line for the client, the cause in the log
+            self.close_connection = True
+            self.log_message("internal error on %s: %s: %s", self.path[:200], type(exc).__name__, exc)
+            self._error(RequestError(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(exc).__name__}"))
 
     # -- /sparql
 
@@ -454,13 +480,49 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
+_BUSY = b"too many connections at once (citykg serve --max-connections)\n"
+BUSY_ANSWER = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+               b"Content-Length: " + str(len(_BUSY)).encode() + b"\r\n\r\n" + _BUSY)
+
+
+class BoundedServer(ThreadingHTTPServer):
+    """A threading HTTP server that serves at most ``max_connections`` connections at once: more
+    would each hold a thread (150 slow clients held 150), so the next ones get 503 and are closed."""
+
+    daemon_threads = True
+    max_connections = 64
+    request_queue_size = 128  # the listen backlog: with the default 5, a burst waits seconds to connect
+
+    def server_activate(self):
+        super().server_activate()
+        self.slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.sendall(BUSY_ANSWER)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
 def make_server(store, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, limits: Limits | None = None,
                 workers: int = 4, quiet: bool = False) -> ThreadingHTTPServer:
     """An HTTP server for the store, bound but not yet serving (``serve_forever`` starts it)."""
     endpoint = Endpoint(store, limits, workers)
-    handler = type("CitykgHandler", (Handler,), {"endpoint": endpoint, "quiet": quiet})
+    handler = type("CitykgHandler", (Handler,), {"endpoint": endpoint, "quiet": quiet,
+                                                  "timeout": endpoint.limits.socket_timeout})
+    server_class = type("CitykgServer", (BoundedServer,), {"max_connections": endpoint.limits.max_connections})
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = server_class((host, port), handler)
     except OSError as exc:
         endpoint.close()
         reason = "it is in use" if exc.errno == 98 else exc.strerror or str(exc)

@@ -14,7 +14,7 @@ from citykg.ontology import namespace as ns
 
 from . import Param, Query, load_query, parse_query
 from .places import find_place, places_named
-from .sparql_text import with_values
+from .sparql_text import query_shape_problem, with_values
 
 XSD_INTEGER = NamedNode(ns.XSD + "integer")
 KIND_SCHEMES = ("agreement-kind", "event-kind", "organisation-kind", "sector")
@@ -213,6 +213,9 @@ def run_query(store, spec: str | Query, params: dict[str, str] | None = None) ->
     ['Kaifeng', 'Manzhouli', 'Mogilev']
     """
     query = spec if isinstance(spec, Query) else resolve_query(spec)
+    problem = query_shape_problem(query.text)
+    if problem:  # the parser would overflow its stack and end the process
+        raise CitykgError(f"query {query.name or ''}: {problem}".replace("query : ", ""))
     text = bind(store, query, params or {})
     try:
         result = store.query(text)
