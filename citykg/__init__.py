@@ -12,11 +12,15 @@ True
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from citykg.errors import CitykgError, TableError, TableSetError
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("citykg")  # one place for the version: pyproject.toml
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 __all__ = [
     "CitykgError",
     "TableError",

@@ -90,6 +90,11 @@ def open_cli_store(store_path: str | None, *, read_only: bool = False):
     return open_store(store_path, read_only=read_only)
 
 
+# Modules of the optional extras, and the extra that installs each.
+OPTIONAL_MODULES = {"pandas": "notebook", "nbclient": "notebook", "nbformat": "notebook", "ipykernel": "notebook",
+                    "pylode": "linked-data"}
+
+
 class CitykgGroup(click.Group):
     """Turns citykg's own errors into one clear line instead of a traceback."""
 
@@ -101,6 +106,14 @@ class CitykgGroup(click.Group):
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except ModuleNotFoundError as exc:
+            # an optional part that is not installed: say which extra brings it
+            extra = OPTIONAL_MODULES.get((exc.name or "").split(".")[0])
+            if extra is None:
+                raise
+            click.echo(f"citykg: error: this needs {exc.name}, which is not installed: "
+                       f"pip install 'citykg[{extra}]'", err=True)
+            sys.exit(1)
         except Exception as exc:  # a bug, not bad input: say so in one line unless asked for more
             if os.environ.get("CITYKG_DEBUG"):
                 raise

@@ -194,8 +194,11 @@ class Answer:
         return [plain(row[index]) for row in self.rows]
 
     def to_dataframe(self):
-        """The rows as a pandas DataFrame (needs pandas)."""
-        import pandas as pd
+        """The rows as a pandas DataFrame (needs pandas: ``pip install 'citykg[notebook]'``)."""
+        try:
+            import pandas as pd
+        except ModuleNotFoundError:
+            raise CitykgError("a DataFrame needs pandas: pip install 'citykg[notebook]'") from None
 
         return pd.DataFrame(self.records(), columns=self.columns)
 
